@@ -1,0 +1,163 @@
+"""How each number type combines a rule's coefficients: chain, product and quotient rules.
+
+Notation: a dual number is ``a + b·ε``; a hyper-dual number is ``a + b·ε1 + c·ε2 + d·ε1ε2``
+with ``ε² = ε1² = ε2² = 0``. A unary rule gives ``(f0, f1, f2)``, a binary rule
+``(f, fx, fy, fxx, fxy, fyy)``. Then, for ``f`` applied to a hyper-dual number,
+
+    f(x) = f0 + f1·b·ε1 + f1·c·ε2 + (f1·d + f2·b·c)·ε1ε2.
+
+Every function here is written once against a product operator ``P(u, du, v, dv)``: ``u`` and
+``v`` are components whose trailing *direction axes* are labelled by the strings ``du`` and
+``dv`` (``""`` none, ``"y"`` the ε1 directions, ``"z"`` the ε2 directions, ``"yz"`` both), and
+the product carries the labels of both factors in the order ``y`` then ``z``. For elementwise
+arithmetic ``P`` is :func:`emul`; for matmul, dot and einsum it is a contraction over the
+non-direction axes (see :mod:`dualdiff._functions`). The product and quotient rules are written
+out rather than derived from ``f(x) = 1/x`` because ``x / y`` is not ``x * (1 / y)`` in floating
+point.
+
+The Python-float fast paths in :mod:`dualdiff.dual` and :mod:`dualdiff.hyperdual` and the Numba
+kernels use :data:`SCALAR` forms (the same formulas with ``P = *``), the one listed exception.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def expand(v, dirs: str):
+    """``v`` with one trailing unit axis per direction label, ready to broadcast."""
+    if dirs and type(v) is np.ndarray and v.ndim:
+        return v.reshape(v.shape + (1,) * len(dirs))
+    return v
+
+
+def emul(u, du: str, v, dv: str):
+    """Elementwise product of two components, taking the outer product of direction axes."""
+    if not dv:
+        return u * expand(v, du)
+    if not du:
+        return expand(u, dv) * v
+    if du == "y":  # dv == "z"
+        return u[..., :, None] * v[..., None, :]
+    return v[..., :, None] * u[..., None, :]  # du == "z", dv == "y"
+
+
+def _add(p, q):
+    return p + q
+
+
+# ---------------------------------------------------------------- Dual: a + b·ε, directions "y"
+
+
+def dual_chain(f0, f1, b, dirs: str, P=emul):
+    """``f(a + b·ε) = f0 + f1·b·ε``."""
+    return f0, P(f1, "", b, dirs)
+
+
+def dual_binary_chain(f, fx, fy, b1, b2, dirs: str, P=emul):
+    """``f(x, y)`` for two dual arguments: ``f + (fx·b1 + fy·b2)·ε``."""
+    return f, P(fx, "", b1, dirs) + P(fy, "", b2, dirs)
+
+
+def dual_product(a1, b1, a2, b2, dirs: str, P=emul):
+    """``(a1 + b1·ε)(a2 + b2·ε) = a1·a2 + (a1·b2 + b1·a2)·ε``."""
+    return P(a1, "", a2, ""), P(a1, "", b2, dirs) + P(b1, dirs, a2, "")
+
+
+def dual_quotient(a1, b1, a2, b2, dirs: str):
+    """``(a1 + b1·ε)/(a2 + b2·ε) = q + (b1 - q·b2)/a2·ε`` with ``q = a1/a2``."""
+    q = a1 / a2
+    return q, (b1 - emul(q, "", b2, dirs)) / expand(a2, dirs)
+
+
+# ---------------------------------------------------------------- HyperDual
+
+
+def hyper_chain(f0, f1, f2, b, c, d, d1: str, d2: str, P=emul):
+    """``f(a + b·ε1 + c·ε2 + d·ε1ε2) = f0 + f1·b·ε1 + f1·c·ε2 + (f1·d + f2·b·c)·ε1ε2``.
+
+    When ``b is c`` (the same seed in both directions, as for ``f''``) ``ε2``'s part is
+    computed once and shared.
+    """
+    e1 = P(f1, "", b, d1)
+    e2 = e1 if b is c else P(f1, "", c, d2)
+    d12 = d1 + d2
+    return f0, e1, e2, _add(P(f1, "", d, d12), P(P(f2, "", b, d1), d1, c, d2))
+
+
+def hyper_binary_chain(f, fx, fy, fxx, fxy, fyy, x, y, d1: str, d2: str, P=emul):
+    """``f(x, y)`` for two hyper-dual arguments ``x = (a1, b1, c1, d1)``, ``y = (a2, ...)``.
+
+    ε1ε2 part: ``fx·d1 + fy·d2 + fxx·b1c1 + fxy·(b1c2 + b2c1) + fyy·b2c2``.
+    """
+    _, b1, c1, e1 = x
+    _, b2, c2, e2 = y
+    d12 = d1 + d2
+    g1 = P(fx, "", b1, d1) + P(fy, "", b2, d1)
+    g2 = g1 if (b1 is c1 and b2 is c2) else P(fx, "", c1, d2) + P(fy, "", c2, d2)
+    g12 = (
+        P(fx, "", e1, d12)
+        + P(fy, "", e2, d12)
+        + P(P(fxx, "", b1, d1), d1, c1, d2)
+        + P(P(fxy, "", b1, d1), d1, c2, d2)
+        + P(P(fxy, "", b2, d1), d1, c1, d2)
+        + P(P(fyy, "", b2, d1), d1, c2, d2)
+    )
+    return f, g1, g2, g12
+
+
+def hyper_product(x, y, d1: str, d2: str, P=emul):
+    """``x·y``: ``a1a2 + (a1b2 + b1a2)ε1 + (a1c2 + c1a2)ε2 + (a1d2 + b1c2 + c1b2 + d1a2)ε1ε2``."""
+    a1, b1, c1, e1 = x
+    a2, b2, c2, e2 = y
+    d12 = d1 + d2
+    g1 = P(a1, "", b2, d1) + P(b1, d1, a2, "")
+    g2 = g1 if (b1 is c1 and b2 is c2) else P(a1, "", c2, d2) + P(c1, d2, a2, "")
+    g12 = P(a1, "", e2, d12) + P(b1, d1, c2, d2) + P(c1, d2, b2, d1) + P(e1, d12, a2, "")
+    return P(a1, "", a2, ""), g1, g2, g12
+
+
+def hyper_quotient(x, y, d1: str, d2: str):
+    """``x / y`` written out: ``q = a1/a2``, ``g1 = (b1 - q·b2)/a2``, ``g2`` likewise, and
+    ``g12 = (d1 - q·d2 - g1·c2 - g2·b2)/a2`` (from ``q·y = x`` order by order)."""
+    a1, b1, c1, e1 = x
+    a2, b2, c2, e2 = y
+    d12 = d1 + d2
+    q = a1 / a2
+    g1 = (b1 - emul(q, "", b2, d1)) / expand(a2, d1)
+    g2 = g1 if (b1 is c1 and b2 is c2) else (c1 - emul(q, "", c2, d2)) / expand(a2, d2)
+    num = e1 - emul(q, "", e2, d12) - emul(g1, d1, c2, d2) - emul(g2, d2, b2, d1)
+    return q, g1, g2, num / expand(a2, d12)
+
+
+# ---------------------------------------------------------------- scalar forms (P = *)
+# The same formulas with plain products, for Python floats and for Numba. They exist only
+# because a call of ``emul`` per product costs more than the whole scalar operation.
+
+
+def scalar_dual_chain(f0, f1, b):
+    return f0, f1 * b
+
+
+def scalar_dual_product(a1, b1, a2, b2):
+    return a1 * a2, a1 * b2 + b1 * a2
+
+
+def scalar_dual_quotient(a1, b1, a2, b2):
+    q = a1 / a2
+    return q, (b1 - q * b2) / a2
+
+
+def scalar_hyper_chain(f0, f1, f2, b, c, d):
+    return f0, f1 * b, f1 * c, f1 * d + f2 * b * c
+
+
+def scalar_hyper_product(a1, b1, c1, d1, a2, b2, c2, d2):
+    return a1 * a2, a1 * b2 + b1 * a2, a1 * c2 + c1 * a2, a1 * d2 + b1 * c2 + c1 * b2 + d1 * a2
+
+
+def scalar_hyper_quotient(a1, b1, c1, d1, a2, b2, c2, d2):
+    q = a1 / a2
+    g1 = (b1 - q * b2) / a2
+    g2 = (c1 - q * c2) / a2
+    return q, g1, g2, (d1 - q * d2 - g1 * c2 - g2 * b2) / a2

@@ -1,0 +1,329 @@
+"""What Dual and HyperDual share: component bookkeeping, linear maps, numpy protocols.
+
+A number is a tuple of *components* (``real`` first), each a Python float or a float64 ndarray.
+Every component has the shape of ``real`` followed by its *direction axes*, labelled as in
+:mod:`dualdiff._algebra` (``""``, ``"y"``, ``"z"``, ``"yz"``). A linear operation (reshape,
+indexing, sum, concatenate, ...) acts on every component alike, with the direction axes kept
+last; :meth:`DualBase._map` is that one loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.mixins import NDArrayOperatorsMixin
+
+from ._errors import DerivativeLossError, loss_message
+
+
+def as_float_component(value, name: str):
+    """Convert a user-given component to a Python float or a float64 ndarray (a copy)."""
+    t = type(value)
+    if t is float or t is int:
+        return float(value)
+    if isinstance(value, DualBase):
+        raise TypeError(
+            f"{name} must be a number or an array of numbers, not {type(value).__name__}; "
+            "nesting dual numbers is not supported (use HyperDual for second derivatives)"
+        )
+    arr = np.array(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must be real numeric (bool, int or float), got dtype {arr.dtype}"
+            + ("; complex numbers are not supported" if arr.dtype.kind == "c" else "")
+        )
+    arr = arr.astype(np.float64, copy=False)
+    return float(arr) if arr.ndim == 0 else arr
+
+
+def fit_component(comp, shape: tuple, dirs_shape: tuple | None, name: str):
+    """Broadcast a derivative component to ``shape + dirs`` (dirs inferred when None)."""
+    if not shape and type(comp) is float and not dirs_shape:
+        return comp, ()
+    cshape = np.shape(comp)
+    if dirs_shape is None:
+        if cshape == shape or cshape == ():
+            dirs_shape = ()
+        elif cshape[: len(shape)] == shape:
+            dirs_shape = cshape[len(shape) :]
+        else:
+            raise ValueError(
+                f"{name} has shape {cshape}; it must have the value's shape {shape}, "
+                f"or that shape followed by direction axes (vector mode)"
+            )
+    full = shape + dirs_shape
+    if cshape == full:
+        return comp, dirs_shape
+    if not full:
+        return float(comp), dirs_shape
+    try:
+        return np.array(np.broadcast_to(comp, full)), dirs_shape
+    except ValueError:
+        raise ValueError(f"{name} of shape {cshape} does not fit the shape {full}") from None
+
+
+def norm_axis(axis, ndim: int):
+    """Normalize ``axis`` (None, int or tuple) to a tuple of non-negative ints."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        return tuple(_one_axis(a, ndim) for a in axis)
+    return (_one_axis(axis, ndim),)
+
+
+def _one_axis(a, ndim: int) -> int:
+    a = int(a)
+    if not -ndim <= a < ndim:
+        raise np.exceptions.AxisError(a, ndim)
+    return a % ndim
+
+
+class DualBase(NDArrayOperatorsMixin):
+    """Shared behaviour of :class:`~dualdiff.Dual` and :class:`~dualdiff.HyperDual`."""
+
+    __slots__ = ()
+    __array_priority__ = 100.0
+    _NAMES: tuple = ()
+
+    # -- per-type hooks (defined in dual.py / hyperdual.py)
+    def _parts(self) -> tuple:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _labels(self) -> tuple:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _from(self, parts):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- shape protocol
+    @property
+    def shape(self) -> tuple:
+        return np.shape(self.real)
+
+    @property
+    def ndim(self) -> int:
+        return np.ndim(self.real)
+
+    @property
+    def size(self) -> int:
+        return int(np.size(self.real))
+
+    @property
+    def dtype(self):
+        return np.dtype(np.float64)
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError(f"len() of a 0-d {type(self).__name__}")
+        return self.shape[0]
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError(f"iteration over a 0-d {type(self).__name__}")
+        for i in range(self.shape[0]):
+            yield self[i]
+
+    def _map(self, fn):
+        """Apply ``fn(component, n_direction_axes)`` to every component (shared ones once)."""
+        parts = self._parts()
+        out = []
+        for i, (p, lab) in enumerate(zip(parts, self._labels())):
+            for j in range(i):
+                if parts[j] is p and p is not parts[0]:
+                    out.append(out[j])
+                    break
+            else:
+                out.append(fn(p, len(lab)))
+        return self._from(out)
+
+    def _shares_eps(self) -> bool:
+        """True for a HyperDual whose eps1 and eps2 are one object (same seed)."""
+        p = self._parts()
+        return len(p) == 4 and p[1] is p[2]
+
+    def zeros_like_parts(self, value):
+        """A number of this type and mode whose value is ``value`` and derivatives are 0."""
+        shape = np.shape(value)
+        parts = [value]
+        for p, lab in zip(self._parts()[1:], self._labels()[1:]):
+            dshape = np.shape(p)[np.ndim(p) - len(lab) :] if lab else ()
+            parts.append(np.zeros(shape + dshape) if shape + dshape else 0.0)
+        return self._from(parts)
+
+    def lift(self, value):
+        """``value`` (a constant or a number of this type) as a number of this type and mode."""
+        if isinstance(value, DualBase):
+            if type(value) is not type(self):
+                raise TypeError(
+                    f"cannot combine {type(self).__name__} with {type(value).__name__}; "
+                    "use one number type throughout a computation"
+                )
+            return value
+        return self.zeros_like_parts(as_float_component(value, "operand"))
+
+    # -- indexing
+    def __getitem__(self, idx):
+        idx = _index_tuple(idx)
+        return _finish(self._map(lambda p, nt: p[idx + (slice(None),) * nt]))
+
+    def __setitem__(self, idx, value):
+        if not self.shape:
+            raise TypeError(f"a 0-d {type(self).__name__} does not support item assignment")
+        idx = _index_tuple(idx)
+        value = self.lift(value)
+        names = self._NAMES
+        seen = []
+        for name, v, lab in zip(names, value._parts(), self._labels()):
+            p = getattr(self, name)
+            if not isinstance(p, np.ndarray) or not p.flags.writeable or any(p is s for s in seen):
+                p = np.array(p)
+                object.__setattr__(self, name, p)
+            seen.append(p)
+            p[idx + (slice(None),) * len(lab)] = v
+
+    # -- conversions that would lose the derivative
+    def __float__(self):
+        raise DerivativeLossError(loss_message("float"))
+
+    def __int__(self):
+        raise DerivativeLossError(loss_message("int"))
+
+    def __complex__(self):
+        raise DerivativeLossError(loss_message("complex"))
+
+    def __index__(self):
+        raise DerivativeLossError(loss_message("an index"))
+
+    def __array__(self, dtype=None, copy=None):
+        raise DerivativeLossError(
+            loss_message("a numpy array")
+            + " To build an array of dual numbers from several, use np.stack([...]) or "
+            "np.concatenate; to write into an array, make it a dual array first "
+            f"(e.g. {type(self).__name__} of np.zeros)."
+        )
+
+    def __bool__(self):
+        if self.shape:
+            raise ValueError(
+                "the truth value of an array dual number is ambiguous; compare .real "
+                "with .any() or .all()"
+            )
+        return bool(self.real)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{n}={_fmt(getattr(self, n))}" for n in self._NAMES)
+        return f"{type(self).__name__}({fields})"
+
+    # -- numpy protocols
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from ._ufuncs import dispatch_ufunc
+
+        return dispatch_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from ._functions import dispatch_function
+
+        return dispatch_function(func, types, args, kwargs)
+
+    # -- ndarray-style methods
+    @property
+    def T(self):
+        return np.transpose(self)
+
+    @property
+    def mT(self):
+        return np.swapaxes(self, -1, -2)
+
+    def transpose(self, *axes):
+        return np.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+
+    def reshape(self, *shape, order="C"):
+        return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
+
+    def ravel(self):
+        return np.ravel(self)
+
+    def flatten(self):
+        return np.ravel(self).copy()
+
+    def copy(self):
+        return self._map(lambda p, nt: p.copy() if isinstance(p, np.ndarray) else p)
+
+    def sum(self, axis=None, keepdims=False):
+        return np.sum(self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis=None, keepdims=False):
+        return np.prod(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return np.mean(self, axis=axis, keepdims=keepdims)
+
+    def cumsum(self, axis=None):
+        return np.cumsum(self, axis=axis)
+
+    def var(self, axis=None, ddof=0, keepdims=False):
+        return np.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def std(self, axis=None, ddof=0, keepdims=False):
+        return np.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return np.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return np.min(self, axis=axis, keepdims=keepdims)
+
+    def argmax(self, axis=None):
+        return np.argmax(self, axis=axis)
+
+    def argmin(self, axis=None):
+        return np.argmin(self, axis=axis)
+
+    def dot(self, other):
+        return np.dot(self, other)
+
+    def squeeze(self, axis=None):
+        return np.squeeze(self, axis=axis)
+
+    def swapaxes(self, a, b):
+        return np.swapaxes(self, a, b)
+
+    def clip(self, a_min=None, a_max=None):
+        return np.clip(self, a_min, a_max)
+
+    def trace(self, offset=0, axis1=0, axis2=1):
+        return np.trace(self, offset=offset, axis1=axis1, axis2=axis2)
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return np.diagonal(self, offset=offset, axis1=axis1, axis2=axis2)
+
+    def take(self, indices, axis=None):
+        return np.take(self, indices, axis=axis)
+
+    def sort(self, axis=-1):
+        raise TypeError("in-place sort of a dual number is not supported; use np.sort(x)")
+
+    def item(self):
+        raise DerivativeLossError(loss_message("a Python scalar with .item()"))
+
+    def tolist(self):
+        raise DerivativeLossError(loss_message("a list with .tolist()"))
+
+
+def _finish(x):
+    """0-d results go back to Python floats so the scalar fast paths apply again."""
+    if type(x.real) is np.float64:
+        return x._map(lambda p, nt: float(p) if type(p) is np.float64 else p)
+    return x
+
+
+def _index_tuple(idx) -> tuple:
+    if isinstance(idx, DualBase):
+        raise TypeError(
+            "a dual number cannot be used as an index; index with its real part (x.real) "
+            "converted to int, since indices are not differentiable"
+        )
+    return idx if isinstance(idx, tuple) else (idx,)
+
+
+def _fmt(p) -> str:
+    return repr(p) if not isinstance(p, np.ndarray) else np.array2string(p, separator=", ")

@@ -1,0 +1,686 @@
+"""``__array_function__``: numpy functions on dual numbers (NEP 18).
+
+Linear and structural functions act on every component alike through
+:meth:`DualBase._map`, with the direction axes kept last. Functions with real algebra are few:
+contractions (matmul, dot, einsum, ...) reuse the product rule of :mod:`dualdiff._algebra` with
+an einsum in place of the elementwise product; prod, norm, var and std are compositions of
+ufuncs; max/min/sort select by the real part.
+"""
+
+from __future__ import annotations
+
+import string
+
+import numpy as np
+
+from ._base import DualBase, _finish, norm_axis
+from ._errors import UnsupportedFunctionError
+from ._ufuncs import check_compatible, number_type
+
+HANDLED_FUNCTIONS: dict = {}
+
+
+def implements(*funcs):
+    """Register the decorated function as the dual-number version of ``funcs``."""
+
+    def register(fn):
+        for f in funcs:
+            HANDLED_FUNCTIONS[f] = fn
+        return fn
+
+    return register
+
+
+def dispatch_function(func, types, args, kwargs):
+    fn = HANDLED_FUNCTIONS.get(func)
+    if fn is None:
+        name = getattr(func, "__module__", "numpy").replace("numpy", "np", 1)
+        raise UnsupportedFunctionError(
+            f"{name}.{func.__name__} is not supported on dual numbers. Supported numpy "
+            "functions are listed in dualdiff.supported_functions(); apply it to .real if you "
+            "only need the value"
+        )
+    return fn(*args, **kwargs)
+
+
+def _lift_all(arrays):
+    """Dual numbers and constants as numbers of one type and mode (constants: zero parts)."""
+    proto = next(a for a in arrays if isinstance(a, DualBase))
+    number_type(arrays)
+    out = []
+    for a in arrays:
+        a = proto.lift(a)
+        check_compatible(proto, a)
+        out.append(a)
+    return out
+
+
+def _tail(p, nt):
+    return np.shape(p)[np.ndim(p) - nt :] if nt else ()
+
+
+# ---------------------------------------------------------------- shape and structure
+
+
+@implements(np.shape)
+def _shape(a):
+    return a.shape
+
+
+@implements(np.ndim)
+def _ndim(a):
+    return a.ndim
+
+
+@implements(np.size)
+def _size(a, axis=None):
+    return a.size if axis is None else a.shape[axis]
+
+
+@implements(np.reshape)
+def dual_reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    shape = newshape if shape is None else shape
+    if order not in ("C", "A"):
+        raise ValueError("only C-order reshape is supported on dual numbers")
+    new = np.shape(np.reshape(np.empty(a.shape, dtype=bool), shape))
+    return a._map(lambda p, nt: np.reshape(p, new + _tail(p, nt)))
+
+
+@implements(np.ravel)
+def _ravel(a, order="C"):
+    return dual_reshape(a, (-1,), order=order)
+
+
+@implements(np.copy)
+def _copy(a, order="K", subok=False):
+    return a.copy()
+
+
+@implements(np.transpose)
+def _transpose(a, axes=None):
+    nd = a.ndim
+    axes = tuple(reversed(range(nd))) if axes is None else norm_axis(axes, nd)
+    return a._map(lambda p, nt: np.transpose(p, axes + tuple(range(nd, nd + nt))))
+
+
+@implements(np.swapaxes)
+def _swapaxes(a, axis1, axis2):
+    (i,), (j,) = norm_axis(axis1, a.ndim), norm_axis(axis2, a.ndim)
+    return a._map(lambda p, nt: np.swapaxes(p, i, j))
+
+
+@implements(np.moveaxis)
+def _moveaxis(a, source, destination):
+    s, d = norm_axis(source, a.ndim), norm_axis(destination, a.ndim)
+    return a._map(lambda p, nt: np.moveaxis(p, s, d))
+
+
+@implements(np.expand_dims)
+def _expand_dims(a, axis):
+    axes = norm_axis(axis, a.ndim + (len(axis) if isinstance(axis, (tuple, list)) else 1))
+    return a._map(lambda p, nt: np.expand_dims(p, axes))
+
+
+@implements(np.squeeze)
+def _squeeze(a, axis=None):
+    if axis is None:
+        axes = tuple(i for i, n in enumerate(a.shape) if n == 1)
+    else:
+        axes = norm_axis(axis, a.ndim)
+    return a._map(lambda p, nt: np.squeeze(p, axis=axes))
+
+
+@implements(np.broadcast_to)
+def _broadcast_to(a, shape, subok=False):
+    shape = (shape,) if np.ndim(shape) == 0 else tuple(shape)
+    return a._map(lambda p, nt: np.broadcast_to(p, shape + _tail(p, nt)))
+
+
+@implements(np.atleast_1d)
+def _atleast_1d(*arys):
+    res = [dual_reshape(a, (1,)) if np.ndim(a) == 0 else a for a in arys]
+    return res[0] if len(res) == 1 else tuple(res)
+
+
+@implements(np.atleast_2d)
+def _atleast_2d(*arys):
+    res = [dual_reshape(a, (1,) * (2 - np.ndim(a)) + np.shape(a)) if np.ndim(a) < 2 else a
+           for a in arys]  # fmt: skip
+    return res[0] if len(res) == 1 else tuple(res)
+
+
+@implements(np.take)
+def _take(a, indices, axis=None):
+    if axis is None:
+        a, axis = _ravel(a), 0
+    (ax,) = norm_axis(axis, a.ndim)
+    return a._map(lambda p, nt: np.take(p, indices, axis=ax))
+
+
+@implements(np.flip)
+def _flip(m, axis=None):
+    axes = norm_axis(axis, m.ndim)
+    return m._map(lambda p, nt: np.flip(p, axis=axes))
+
+
+@implements(np.roll)
+def _roll(a, shift, axis=None):
+    if axis is None:
+        return dual_reshape(_roll(_ravel(a), shift, 0), a.shape)
+    axes = norm_axis(axis, a.ndim)
+    return a._map(lambda p, nt: np.roll(p, shift, axis=axes))
+
+
+@implements(np.repeat)
+def _repeat(a, repeats, axis=None):
+    if axis is None:
+        a, axis = _ravel(a), 0
+    (ax,) = norm_axis(axis, a.ndim)
+    return a._map(lambda p, nt: np.repeat(p, repeats, axis=ax))
+
+
+@implements(np.diagonal)
+def _diagonal(a, offset=0, axis1=0, axis2=1):
+    (i,), (j,) = norm_axis(axis1, a.ndim), norm_axis(axis2, a.ndim)
+    nd_out = a.ndim - 1
+
+    def diag(p, nt):
+        return (
+            np.moveaxis(np.diagonal(p, offset, i, j), -1, nd_out - 1)
+            if nt
+            else (np.diagonal(p, offset, i, j))
+        )
+
+    return a._map(diag)
+
+
+@implements(np.trace)
+def _trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    (i,), (j,) = norm_axis(axis1, a.ndim), norm_axis(axis2, a.ndim)
+    return _finish(a._map(lambda p, nt: np.trace(p, offset, i, j)))
+
+
+@implements(np.diag)
+def _diag(v, k=0):
+    if v.ndim == 2:
+        return _diagonal(v, offset=k)
+    if v.ndim != 1:
+        raise ValueError("np.diag input must be 1-d or 2-d")
+    n = v.shape[0] + abs(k)
+    rows = np.arange(v.shape[0]) + max(-k, 0)
+    cols = np.arange(v.shape[0]) + max(k, 0)
+
+    def build(p, nt):
+        out = np.zeros((n, n) + _tail(p, nt))
+        out[rows, cols] = p
+        return out
+
+    return v._map(build)
+
+
+@implements(np.concatenate)
+def _concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    arrays = _lift_all(list(arrays))
+    if axis is None:
+        arrays, axis = [_ravel(a) for a in arrays], 0
+    (ax,) = norm_axis(axis, arrays[0].ndim)
+    return _combine(arrays, lambda ps: np.concatenate(ps, axis=ax))
+
+
+@implements(np.stack)
+def _stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    arrays = _lift_all(list(arrays))
+    (ax,) = norm_axis(axis, arrays[0].ndim + 1)
+    return _combine(arrays, lambda ps: np.stack(ps, axis=ax))
+
+
+@implements(np.hstack)
+def _hstack(tup, dtype=None, casting="same_kind"):
+    arrays = _lift_all([np.atleast_1d(a) for a in tup])
+    return _concatenate(arrays, axis=0 if arrays[0].ndim == 1 else 1)
+
+
+@implements(np.vstack)
+def _vstack(tup, dtype=None, casting="same_kind"):
+    return _concatenate(_lift_all([np.atleast_2d(a) for a in tup]), axis=0)
+
+
+@implements(np.append)
+def _append(arr, values, axis=None):
+    if axis is None:
+        return _concatenate([np.ravel(arr), np.ravel(values)])
+    return _concatenate([arr, values], axis=axis)
+
+
+def _combine(arrays, fn):
+    proto = arrays[0]
+    parts = [fn([a._parts()[i] for a in arrays]) for i in range(len(proto._parts()))]
+    if all(a._shares_eps() for a in arrays):
+        parts[2] = parts[1]
+    return proto._from(parts)
+
+
+@implements(np.where)
+def _where(condition, x=None, y=None):
+    if x is None or y is None:
+        raise UnsupportedFunctionError(
+            "np.where(condition) with one argument returns indices: call it on the real part"
+        )
+    cond = condition.real != 0 if isinstance(condition, DualBase) else np.asarray(condition)
+    x, y = _lift_all([x, y])
+    shape = np.broadcast_shapes(cond.shape, x.shape, y.shape)
+    parts = []
+    for p, q, lab in zip(x._parts(), y._parts(), x._labels()):
+        c = cond.reshape(cond.shape + (1,) * len(lab)) if cond.ndim and lab else cond
+        r = np.where(c, p, q)
+        parts.append(r if r.shape == shape + _tail(r, len(lab)) else np.broadcast_to(r, shape))
+    if x._shares_eps() and y._shares_eps():
+        parts[2] = parts[1]
+    return _finish(x._from(parts))
+
+
+@implements(np.clip)
+def _clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs):
+    lo = a_min if min is None else min
+    hi = a_max if max is None else max
+    if out is not None:
+        raise UnsupportedFunctionError("np.clip(..., out=...) is not supported on dual numbers")
+    res = a
+    # The derivative passes through inside [lo, hi], ends included, and follows the bound
+    # strictly outside it.
+    if lo is not None:
+        res = _where(res.real < _real(lo), lo, res)
+    if hi is not None:
+        res = _where(res.real > _real(hi), hi, res)
+    return res
+
+
+def _real(v):
+    return v.real if isinstance(v, DualBase) else v
+
+
+@implements(np.zeros_like, np.empty_like)
+def _zeros_like(a, dtype=None, order="K", subok=True, shape=None, **kwargs):
+    return a.zeros_like_parts(np.zeros(a.shape if shape is None else shape))
+
+
+@implements(np.ones_like)
+def _ones_like(a, dtype=None, order="K", subok=True, shape=None, **kwargs):
+    return a.zeros_like_parts(np.ones(a.shape if shape is None else shape))
+
+
+@implements(np.full_like)
+def _full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kwargs):
+    base = _zeros_like(a, shape=shape)
+    base[...] = fill_value
+    return base
+
+
+# ---------------------------------------------------------------- reductions
+
+
+@implements(np.sum)
+def dual_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    _no_out("sum", out, where)
+    axes = norm_axis(axis, a.ndim)
+    res = a._map(lambda p, nt: np.sum(p, axis=axes, keepdims=keepdims))
+    return _finish(res if initial is None else res + initial)
+
+
+@implements(np.mean)
+def _mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+    _no_out("mean", out, where)
+    axes = norm_axis(axis, a.ndim)
+    count = int(np.prod([a.shape[i] for i in axes]))
+    return dual_sum(a, axis=axes, keepdims=keepdims) / float(count)
+
+
+@implements(np.cumsum)
+def dual_cumsum(a, axis=None, dtype=None, out=None):
+    _no_out("cumsum", out, None)
+    if axis is None:
+        a, axis = _ravel(a), 0
+    (ax,) = norm_axis(axis, a.ndim)
+    return a._map(lambda p, nt: np.cumsum(p, axis=ax))
+
+
+@implements(np.diff)
+def _diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
+    if prepend is not np._NoValue or append is not np._NoValue:
+        pieces = [v for v in (prepend, a, append) if v is not np._NoValue]
+        (ax,) = norm_axis(axis, a.ndim)
+        pieces = [np.broadcast_to(v, a.shape[:ax] + (1,) + a.shape[ax + 1 :])
+                  if np.ndim(v) == 0 else v for v in pieces]  # fmt: skip
+        a = _concatenate(pieces, axis=ax)
+    (ax,) = norm_axis(axis, a.ndim)
+    return a._map(lambda p, nt: np.diff(p, n=n, axis=ax))
+
+
+def _move_to_front(a, axis):
+    """Reduced axes moved to the front and merged into one: shape (m,) + kept shape."""
+    axes = norm_axis(axis, a.ndim)
+    kept = tuple(i for i in range(a.ndim) if i not in axes)
+    moved = _transpose(a, axes + kept)
+    kept_shape = tuple(a.shape[i] for i in kept)
+    return dual_reshape(moved, (-1,) + kept_shape), axes
+
+
+def _keep(res, a, axes, keepdims):
+    if keepdims:
+        return dual_reshape(res, tuple(1 if i in axes else n for i, n in enumerate(a.shape)))
+    return res
+
+
+@implements(np.prod)
+def dual_prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """Product by pairwise halving, so each step is one product rule of the algebra."""
+    _no_out("prod", out, where)
+    m, axes = _move_to_front(a, axis)
+    while m.shape[0] > 1:
+        half = m.shape[0] // 2
+        head = m[:half] * m[half : 2 * half]
+        m = _concatenate([head, m[2 * half :]], axis=0) if m.shape[0] % 2 else head
+    res = m[0] if m.shape[0] == 1 else a.zeros_like_parts(np.ones(m.shape[1:]))
+    if initial is not None:
+        res = res * initial
+    return _finish(_keep(res, a, axes, keepdims))
+
+
+@implements(np.cumprod)
+def dual_cumprod(a, axis=None, dtype=None, out=None):
+    _no_out("cumprod", out, None)
+    if axis is None:
+        a, axis = _ravel(a), 0
+    (ax,) = norm_axis(axis, a.ndim)
+    m = _moveaxis(a, ax, 0)
+    acc = [m[0]]
+    for i in range(1, m.shape[0]):
+        acc.append(acc[-1] * m[i])
+    return _moveaxis(_stack(acc, axis=0), 0, ax) if acc else a
+
+
+def _select(a, axis, keepdims, argfn, name):
+    if a.size == 0:
+        raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
+    m, axes = _move_to_front(a, axis)
+    idx = argfn(m.real, axis=0)
+    res = m._map(lambda p, nt: np.take_along_axis(
+        p, np.reshape(idx, (1,) + np.shape(idx) + (1,) * nt), axis=0)[0])  # fmt: skip
+    return _finish(_keep(res, a, axes, keepdims))
+
+
+@implements(np.max, np.amax)
+def dual_max(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    """Maximum, selected by the real part (the first maximal element carries the derivative)."""
+    _no_out("max", out, where)
+    res = _select(a, axis, keepdims, _nanfirst(np.argmax), "maximum")
+    return res if initial is None else np.maximum(res, initial)
+
+
+@implements(np.min, np.amin)
+def dual_min(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    _no_out("min", out, where)
+    res = _select(a, axis, keepdims, _nanfirst(np.argmin), "minimum")
+    return res if initial is None else np.minimum(res, initial)
+
+
+def _nanfirst(argfn):
+    """argmax/argmin that, like np.max, pick a nan where there is one."""
+
+    def pick(r, axis):
+        i = argfn(r, axis=axis)
+        nan = np.isnan(r)
+        return np.where(nan.any(axis=axis), np.argmax(nan, axis=axis), i) if nan.any() else i
+
+    return pick
+
+
+@implements(np.argmax)
+def _argmax(a, axis=None, out=None, *, keepdims=False):
+    return np.argmax(a.real, axis=axis, keepdims=keepdims)
+
+
+@implements(np.argmin)
+def _argmin(a, axis=None, out=None, *, keepdims=False):
+    return np.argmin(a.real, axis=axis, keepdims=keepdims)
+
+
+@implements(np.argsort)
+def _argsort(a, axis=-1, kind=None, order=None, **kwargs):
+    return np.argsort(a.real, axis=axis, kind=kind)
+
+
+@implements(np.sort)
+def _sort(a, axis=-1, kind=None, order=None, **kwargs):
+    """Sort by the real part; every component is permuted alike."""
+    if axis is None:
+        a, axis = _ravel(a), 0
+    (ax,) = norm_axis(axis, a.ndim)
+    idx = np.argsort(a.real, axis=ax, kind=kind)
+    return a._map(lambda p, nt: np.take_along_axis(p, idx.reshape(idx.shape + (1,) * nt), ax))
+
+
+@implements(np.var)
+def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    _no_out("var", out, kwargs.get("where"))
+    axes = norm_axis(axis, a.ndim)
+    n = int(np.prod([a.shape[i] for i in axes]))
+    dev = a - _mean(a, axis=axes, keepdims=True)
+    return dual_sum(dev * dev, axis=axes, keepdims=keepdims) / float(n - ddof)
+
+
+@implements(np.std)
+def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    return np.sqrt(_var(a, axis=axis, out=out, ddof=ddof, keepdims=keepdims, **kwargs))
+
+
+@implements(np.linalg.norm)
+def _norm(x, ord=None, axis=None, keepdims=False):
+    """Vector p-norms and the Frobenius norm; the 2-norm is scaled against overflow."""
+    if axis is None and x.ndim == 2 and ord not in (None, "fro"):
+        raise UnsupportedFunctionError(
+            f"np.linalg.norm(..., ord={ord!r}) of a matrix is not supported on dual numbers; "
+            "supported: vector norms (ord=None, 2, 1, inf, -inf, p) and ord='fro'"
+        )
+    axes = norm_axis(axis, x.ndim)
+    if ord in (None, 2, "fro"):
+        s = np.max(np.abs(x.real), axis=axes, keepdims=True)
+        s = np.where(s == 0.0, 1.0, s)
+        y = x / s
+        res = np.sqrt(dual_sum(y * y, axis=axes, keepdims=True)) * s
+    elif ord == np.inf:
+        res = dual_max(np.abs(x), axis=axes, keepdims=True)
+    elif ord == -np.inf:
+        res = dual_min(np.abs(x), axis=axes, keepdims=True)
+    elif ord == 1:
+        res = dual_sum(np.abs(x), axis=axes, keepdims=True)
+    else:
+        p = float(ord)
+        res = dual_sum(np.abs(x) ** p, axis=axes, keepdims=True) ** (1.0 / p)
+    return _finish(_keep(dual_reshape(res, tuple(n for i, n in enumerate(res.shape)
+                                                 if i not in axes)), x, axes, keepdims))  # fmt: skip
+
+
+@implements(np.round, np.around)
+def _round(a, decimals=0, out=None):
+    return a.zeros_like_parts(np.round(a.real, decimals))
+
+
+@implements(np.isclose)
+def _isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return np.isclose(_real(a), _real(b), rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+@implements(np.allclose)
+def _allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return np.allclose(_real(a), _real(b), rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def _no_out(name, out, where):
+    if out is not None or (where is not None and where is not True):
+        raise UnsupportedFunctionError(
+            f"np.{name}(..., out=/where=) is not supported on dual numbers; drop the argument"
+        )
+
+
+# ---------------------------------------------------------------- contractions
+
+_LETTERS = string.ascii_lowercase[:24]
+_DIR_LETTERS = {"y": "Y", "z": "Z"}
+
+
+def _contraction(spec_x: str, spec_y: str, spec_out: str):
+    """The product operator ``P(u, du, v, dv)`` of :mod:`dualdiff._algebra` for an einsum."""
+
+    def P(u, du, v, dv):
+        lu = "".join(_DIR_LETTERS[c] for c in du)
+        lv = "".join(_DIR_LETTERS[c] for c in dv)
+        lo = "".join(sorted(lu + lv))
+        return np.einsum(f"{spec_x}{lu},{spec_y}{lv}->{spec_out}{lo}", u, v, optimize=True)
+
+    return P
+
+
+def contract(spec_x: str, spec_y: str, spec_out: str, x, y):
+    """``einsum(spec_x, spec_y -> spec_out)`` of two operands, at least one a dual number."""
+    P = _contraction(spec_x, spec_y, spec_out)
+    xd, yd = isinstance(x, DualBase), isinstance(y, DualBase)
+    number_type([x, y])
+    if xd and yd:
+        check_compatible(x, y)
+        return _finish(x._product(y, P))
+    if xd:
+        c = np.asarray(y, dtype=float)
+        return _finish(x._map(lambda p, nt: P(p, _nt_labels(nt), c, "")))
+    c = np.asarray(x, dtype=float)
+    return _finish(y._map(lambda p, nt: P(c, "", p, _nt_labels(nt))))
+
+
+def _nt_labels(nt: int) -> str:
+    """Distinct direction labels for a component with ``nt`` direction axes."""
+    return "yz"[:nt]
+
+
+def _matmul_spec(nx: int, ny: int):
+    if nx == 0 or ny == 0:
+        raise ValueError("matmul: input operand does not have enough dimensions")
+    sx = "...ij" if nx >= 2 else "j"
+    sy = "...jk" if ny >= 2 else "j"
+    so = ("...i" if nx >= 2 else "...") + ("k" if ny >= 2 else "")
+    if nx == 1 and ny == 1:
+        so = ""
+    if nx == 1 and ny >= 2:
+        so = "...k"
+    return sx, sy, so
+
+
+def ufunc_contraction(ufunc, x, y):
+    nx, ny = np.ndim(_real(x)), np.ndim(_real(y))
+    name = ufunc.__name__
+    if name == "matmul":
+        return contract(*_matmul_spec(nx, ny), x, y)
+    if name == "vecdot":
+        return contract("...j", "...j", "...", x, y)
+    if name == "matvec":
+        return contract("...ij", "...j", "...i", x, y)
+    return contract("...j", "...jk", "...k", x, y)  # vecmat
+
+
+@implements(np.matmul)
+def _matmul(x1, x2, /, out=None, **kwargs):
+    if out is not None:
+        raise UnsupportedFunctionError("np.matmul(..., out=...) is not supported on duals")
+    return ufunc_contraction(np.matmul, x1, x2)
+
+
+@implements(np.dot)
+def _dot(a, b, out=None):
+    na, nb = np.ndim(_real(a)), np.ndim(_real(b))
+    if na == 0 or nb == 0:
+        return np.multiply(a, b)
+    sa = _LETTERS[:na]
+    sb = _LETTERS[na : na + nb]
+    if nb >= 2:
+        sb = sb[:-2] + sa[-1] + sb[-1]
+    else:
+        sb = sa[-1]
+    so = sa[:-1] + (sb[:-2] + sb[-1:] if nb >= 2 else "")
+    return contract(sa, sb, so, a, b)
+
+
+@implements(np.vdot)
+def _vdot(a, b):
+    return _dot(np.ravel(a), np.ravel(b))
+
+
+@implements(np.inner)
+def _inner(a, b):
+    na, nb = np.ndim(_real(a)), np.ndim(_real(b))
+    if na == 0 or nb == 0:
+        return np.multiply(a, b)
+    sa = _LETTERS[:na]
+    sb = _LETTERS[na : na + nb - 1] + sa[-1]
+    return contract(sa, sb, sa[:-1] + sb[:-1], a, b)
+
+
+@implements(np.outer)
+def _outer(a, b, out=None):
+    return contract("i", "j", "ij", np.ravel(a), np.ravel(b))
+
+
+@implements(np.tensordot)
+def _tensordot(a, b, axes=2):
+    na, nb = np.ndim(_real(a)), np.ndim(_real(b))
+    if isinstance(axes, int):
+        ax_a, ax_b = list(range(na - axes, na)), list(range(axes))
+    else:
+        ax_a, ax_b = (list(np.atleast_1d(v)) for v in axes)
+    ax_a = [i % na for i in ax_a]
+    ax_b = [i % nb for i in ax_b]
+    sa = list(_LETTERS[:na])
+    sb = list(_LETTERS[na : na + nb])
+    for i, j in zip(ax_a, ax_b):
+        sb[j] = sa[i]
+    so = [c for i, c in enumerate(sa) if i not in ax_a] + [
+        c for j, c in enumerate(sb) if j not in ax_b
+    ]
+    return contract("".join(sa), "".join(sb), "".join(so), a, b)
+
+
+@implements(np.einsum)
+def _einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
+    """einsum of any number of operands, contracted pairwise left to right."""
+    if out is not None:
+        raise UnsupportedFunctionError("np.einsum(..., out=...) is not supported on duals")
+    if not isinstance(subscripts, str):
+        raise UnsupportedFunctionError("np.einsum on dual numbers needs string subscripts")
+    subscripts = subscripts.replace(" ", "")
+    if "->" in subscripts:
+        ins, out_spec = subscripts.split("->")
+    else:
+        ins = subscripts
+        letters = ins.replace(",", "").replace("...", "")
+        out_spec = ("..." if "..." in ins else "") + "".join(
+            sorted(c for c in set(letters) if letters.count(c) == 1)
+        )
+    specs = ins.split(",")
+    if len(specs) != len(operands):
+        raise ValueError("einsum: number of subscripts does not match the number of operands")
+    if len(operands) == 1:
+        (a,) = operands
+        return _finish(a._map(lambda p, nt: np.einsum(
+            f"{specs[0]}{'yz'[:nt].upper()}->{out_spec}{'yz'[:nt].upper()}", p)))  # fmt: skip
+    acc, acc_spec = operands[0], specs[0]
+    for k in range(1, len(operands)):
+        rest = "".join(specs[k + 1 :]) + out_spec
+        both = acc_spec + specs[k]
+        keep = "".join(dict.fromkeys(c for c in both.replace("...", "") if c in rest))
+        inter = ("..." if "..." in both else "") + keep
+        if k == len(operands) - 1:
+            inter = out_spec
+        if isinstance(acc, DualBase) or isinstance(operands[k], DualBase):
+            acc = contract(acc_spec, specs[k], inter, acc, operands[k])
+        else:
+            acc = np.einsum(f"{acc_spec},{specs[k]}->{inter}", acc, operands[k])
+        acc_spec = inter
+    return acc

@@ -1,0 +1,400 @@
+"""The calculus table: value, first and second derivative of every ruled numpy ufunc.
+
+Each unary rule maps ``x`` to ``(f0, f1, f2)`` = (f(x), f'(x), f''(x)); each binary rule
+maps ``(x, y)`` to ``(f, fx, fy, fxx, fxy, fyy)``. Intermediates are shared between the three
+orders. This module is the only place in dualdiff that knows a derivative formula: the number
+types (through :mod:`dualdiff._algebra`), the numpy dispatch and the Numba kernels all consume
+these tables.
+
+Rules are written as plain numpy code against the module-global name ``np``. The scalar path
+runs the very same code objects with ``np`` rebound to :mod:`dualdiff._scalar_math` (the
+:mod:`math` module under numpy's names), which is what makes Python-float duals fast; see
+:func:`scalar_version`.
+
+Formulas are chosen to stay accurate at the edges: ``tanh'`` is ``sech²`` (not ``1 - tanh²``,
+which cancels for large ``|x|``), ``arcsin'`` uses ``(1 - x)(1 + x)`` (not ``1 - x²``), hypot
+and arctan2 scale by the hypotenuse so they do not overflow, logaddexp uses ``exp(x - f)``.
+IEEE semantics are kept: ``sqrt'(0)`` is ``inf`` and ``log'`` of a negative number is used as
+computed while the value itself is ``nan``.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+LN2 = math.log(2.0)
+LN10 = math.log(10.0)
+DEG = math.pi / 180.0
+RAD = 180.0 / math.pi
+
+
+class UnaryRule(NamedTuple):
+    """``fn(x) -> (f0, f1, f2)`` on the open interval ``domain`` (where tests sample)."""
+
+    ufunc: Callable
+    fn: Callable
+    domain: tuple[float, float]
+
+
+class BinaryRule(NamedTuple):
+    """``fn(x, y) -> (f, fx, fy, fxx, fxy, fyy)``; ``domain`` is ``(x_range, y_range)``."""
+
+    ufunc: Callable
+    fn: Callable
+    domain: tuple[tuple[float, float], tuple[float, float]]
+
+
+UNARY_RULES: dict = {}
+BINARY_RULES: dict = {}
+
+
+def unary(ufunc, domain=(-10.0, 10.0), table=None):
+    """Register ``fn`` as the unary rule of ``ufunc`` (and of its aliases)."""
+
+    def register(fn):
+        (UNARY_RULES if table is None else table)[ufunc] = UnaryRule(ufunc, fn, domain)
+        return fn
+
+    return register
+
+
+def binary(ufunc, domain=((-10.0, 10.0), (-10.0, 10.0)), table=None):
+    """Register ``fn`` as the binary rule of ``ufunc``."""
+
+    def register(fn):
+        (BINARY_RULES if table is None else table)[ufunc] = BinaryRule(ufunc, fn, domain)
+        return fn
+
+    return register
+
+
+# ---------------------------------------------------------------- powers and roots
+
+
+@unary(np.sqrt, domain=(1e-3, 1e3))
+def _sqrt(x):
+    s = np.sqrt(x)
+    f1 = 0.5 / s
+    return s, f1, -0.5 * f1 / x
+
+
+@unary(np.cbrt, domain=(-1e3, 1e3))
+def _cbrt(x):
+    c = np.cbrt(x)
+    f1 = 1.0 / (3.0 * c * c)
+    return c, f1, (-2.0 / 3.0) * f1 / x
+
+
+@unary(np.square)
+def _square(x):
+    return x * x, 2.0 * x, 2.0 + 0.0 * x
+
+
+@unary(np.reciprocal, domain=(0.05, 20.0))
+def _reciprocal(x):
+    r = 1.0 / x
+    f1 = -r * r
+    return r, f1, -2.0 * f1 * r
+
+
+@unary(np.absolute)
+def _absolute(x):
+    return np.absolute(x), np.sign(x), 0.0 * x
+
+
+@unary(np.fabs)
+def _fabs(x):
+    return np.fabs(x), np.sign(x), 0.0 * x
+
+
+# ---------------------------------------------------------------- exponentials and logarithms
+
+
+@unary(np.exp, domain=(-30.0, 30.0))
+def _exp(x):
+    e = np.exp(x)
+    return e, e, e
+
+
+@unary(np.exp2, domain=(-30.0, 30.0))
+def _exp2(x):
+    e = np.exp2(x)
+    f1 = LN2 * e
+    return e, f1, LN2 * f1
+
+
+@unary(np.expm1, domain=(-30.0, 30.0))
+def _expm1(x):
+    e = np.exp(x)
+    return np.expm1(x), e, e
+
+
+@unary(np.log, domain=(1e-3, 1e3))
+def _log(x):
+    r = 1.0 / x
+    return np.log(x), r, -r * r
+
+
+@unary(np.log2, domain=(1e-3, 1e3))
+def _log2(x):
+    r = 1.0 / x
+    f1 = r / LN2
+    return np.log2(x), f1, -f1 * r
+
+
+@unary(np.log10, domain=(1e-3, 1e3))
+def _log10(x):
+    r = 1.0 / x
+    f1 = r / LN10
+    return np.log10(x), f1, -f1 * r
+
+
+@unary(np.log1p, domain=(-0.99, 1e3))
+def _log1p(x):
+    r = 1.0 / (1.0 + x)
+    return np.log1p(x), r, -r * r
+
+
+# ---------------------------------------------------------------- trigonometric
+
+
+@unary(np.sin)
+def _sin(x):
+    s = np.sin(x)
+    return s, np.cos(x), -s
+
+
+@unary(np.cos)
+def _cos(x):
+    c = np.cos(x)
+    return c, -np.sin(x), -c
+
+
+@unary(np.tan, domain=(-1.5, 1.5))
+def _tan(x):
+    t = np.tan(x)
+    f1 = 1.0 + t * t
+    return t, f1, 2.0 * t * f1
+
+
+@unary(np.arcsin, domain=(-0.999, 0.999))
+def _arcsin(x):
+    g = 1.0 / np.sqrt((1.0 - x) * (1.0 + x))
+    return np.arcsin(x), g, x * g * g * g
+
+
+@unary(np.arccos, domain=(-0.999, 0.999))
+def _arccos(x):
+    g = 1.0 / np.sqrt((1.0 - x) * (1.0 + x))
+    return np.arccos(x), -g, -x * g * g * g
+
+
+@unary(np.arctan)
+def _arctan(x):
+    f1 = 1.0 / (1.0 + x * x)
+    return np.arctan(x), f1, -2.0 * x * f1 * f1
+
+
+@unary(np.deg2rad)
+def _deg2rad(x):
+    return np.deg2rad(x), DEG + 0.0 * x, 0.0 * x
+
+
+@unary(np.rad2deg)
+def _rad2deg(x):
+    return np.rad2deg(x), RAD + 0.0 * x, 0.0 * x
+
+
+unary(np.radians)(_deg2rad)  # separate ufunc objects with the same calculus
+unary(np.degrees)(_rad2deg)
+
+# ---------------------------------------------------------------- hyperbolic
+
+
+@unary(np.sinh, domain=(-20.0, 20.0))
+def _sinh(x):
+    s = np.sinh(x)
+    return s, np.cosh(x), s
+
+
+@unary(np.cosh, domain=(-20.0, 20.0))
+def _cosh(x):
+    c = np.cosh(x)
+    return c, np.sinh(x), c
+
+
+@unary(np.tanh, domain=(-20.0, 20.0))
+def _tanh(x):
+    t = np.tanh(x)
+    c = np.cosh(x)
+    f1 = 1.0 / (c * c)
+    return t, f1, -2.0 * t * f1
+
+
+@unary(np.arcsinh, domain=(-1e3, 1e3))
+def _arcsinh(x):
+    g = 1.0 / np.hypot(1.0, x)
+    return np.arcsinh(x), g, -x * g * g * g
+
+
+@unary(np.arccosh, domain=(1.001, 1e3))
+def _arccosh(x):
+    g = 1.0 / np.sqrt((x - 1.0) * (x + 1.0))
+    return np.arccosh(x), g, -x * g * g * g
+
+
+@unary(np.arctanh, domain=(-0.999, 0.999))
+def _arctanh(x):
+    g = 1.0 / ((1.0 - x) * (1.0 + x))
+    return np.arctanh(x), g, 2.0 * x * g * g
+
+
+# ---------------------------------------------------------------- binary
+
+
+def _power_rule(x, y):
+    f = np.power(x, y)
+    ym1 = np.power(x, y - 1.0)
+    # d/dy x**y = x**y log x. For x < 0 (integer y) this is the real part of the complex
+    # derivative, which is what the complex-step method returns; for x == 0 the limit is 0.
+    lx = np.log(np.absolute(x))
+    fy = np.where(x == 0.0, 0.0, f * lx)
+    fxy = np.where(x == 0.0, 0.0, ym1 * (1.0 + y * lx))
+    fyy = np.where(x == 0.0, 0.0, fy * lx)
+    return f, y * ym1, fy, y * (y - 1.0) * np.power(x, y - 2.0), fxy, fyy
+
+
+binary(np.power, domain=((0.1, 10.0), (-3.0, 3.0)))(_power_rule)
+binary(np.float_power, domain=((0.1, 10.0), (-3.0, 3.0)))(_power_rule)
+
+
+def power_const(x, y):
+    """``x**y`` for a constant exponent ``y``: ``(f0, f1, f2)``; ``x**0`` has zero derivatives.
+
+    The value is ``np.power(x, y)`` itself, so it is bit-identical to numpy's.
+    """
+    f0 = np.power(x, y)
+    if y == 2.0:
+        return f0, 2.0 * x, 2.0 + 0.0 * x
+    if y == 0.0:
+        return f0, 0.0 * x, 0.0 * x
+    return f0, y * np.power(x, y - 1.0), (y * (y - 1.0)) * np.power(x, y - 2.0)
+
+
+@binary(np.arctan2)
+def _arctan2(x, y):
+    # f = atan2(x, y): x is the ordinate. Scale by h = hypot(x, y) so nothing overflows.
+    h = np.hypot(x, y)
+    u = x / h
+    v = y / h
+    uv = 2.0 * u * v / h / h
+    return np.arctan2(x, y), v / h, -u / h, -uv, (u * u - v * v) / h / h, uv
+
+
+@binary(np.hypot)
+def _hypot(x, y):
+    h = np.hypot(x, y)
+    u = x / h
+    v = y / h
+    return h, u, v, v * v / h, -u * v / h, u * u / h
+
+
+def _select_first(x, y):
+    """Weight of the first argument of max/min: 1 where it wins, 1/2 on a tie (as JAX does)."""
+    return np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0))
+
+
+@binary(np.maximum)
+def _maximum(x, y):
+    w = _select_first(x, y)
+    z = 0.0 * w
+    return np.maximum(x, y), w, 1.0 - w, z, z, z
+
+
+@binary(np.minimum)
+def _minimum(x, y):
+    w = _select_first(y, x)
+    z = 0.0 * w
+    return np.minimum(x, y), w, 1.0 - w, z, z, z
+
+
+@binary(np.fmax)
+def _fmax(x, y):
+    # fmax ignores a nan argument, so the derivative follows the other one.
+    w = np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, _select_first(x, y)))
+    z = 0.0 * w
+    return np.fmax(x, y), w, 1.0 - w, z, z, z
+
+
+@binary(np.fmin)
+def _fmin(x, y):
+    w = np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, _select_first(y, x)))
+    z = 0.0 * w
+    return np.fmin(x, y), w, 1.0 - w, z, z, z
+
+
+@binary(np.logaddexp)
+def _logaddexp(x, y):
+    f = np.logaddexp(x, y)
+    p = np.exp(x - f)
+    q = np.exp(y - f)
+    pq = p * q
+    return f, p, q, pq, -pq, pq
+
+
+@binary(np.logaddexp2)
+def _logaddexp2(x, y):
+    f = np.logaddexp2(x, y)
+    p = np.exp2(x - f)
+    q = np.exp2(y - f)
+    pq = LN2 * p * q
+    return f, p, q, pq, -pq, pq
+
+
+@binary(np.copysign)
+def _copysign(x, y):
+    f = np.copysign(x, y)
+    s = np.where(np.signbit(x) == np.signbit(y), 1.0, -1.0)
+    z = 0.0 * s
+    return f, s, z, z, z, z
+
+
+@binary(np.fmod, domain=((-10.0, 10.0), (0.5, 3.0)))
+def _fmod(x, y):
+    # fmod(x, y) = x - n y with n = trunc(x / y) locally constant.
+    f = np.fmod(x, y)
+    n = np.rint((x - f) / y)
+    z = 0.0 * n
+    return f, 1.0 + z, -n, z, z, z
+
+
+@binary(np.remainder, domain=((-10.0, 10.0), (0.5, 3.0)))
+def _remainder(x, y):
+    # remainder(x, y) = x - n y with n = floor(x / y) locally constant; np.mod is this ufunc.
+    f = np.remainder(x, y)
+    n = np.rint((x - f) / y)
+    z = 0.0 * n
+    return f, 1.0 + z, -n, z, z, z
+
+
+# ---------------------------------------------------------------- the scalar path
+
+
+def scalar_version(fn: Callable, namespace: types.ModuleType | types.SimpleNamespace):
+    """Return ``fn`` with its global ``np`` rebound to ``namespace`` (same code object).
+
+    This is how the Python-float path reuses each rule unchanged: the calculus stays written
+    once, only the library that evaluates ``sin`` or ``sqrt`` differs.
+    """
+    glb = dict(fn.__globals__)
+    glb["np"] = namespace
+    for name in fn.__code__.co_names:
+        helper = glb.get(name)
+        if isinstance(helper, types.FunctionType) and helper.__globals__ is fn.__globals__:
+            glb[name] = scalar_version(helper, namespace)
+    return types.FunctionType(fn.__code__, glb, fn.__name__, fn.__defaults__, fn.__closure__)

@@ -1,0 +1,129 @@
+"""The calculus table for scipy.special ufuncs, loaded only once scipy.special is imported.
+
+Same conventions as :mod:`dualdiff._rules`: ``fn(x) -> (f0, f1, f2)`` and
+``fn(x, y) -> (f, fx, fy, fxx, fxy, fyy)``. Ratios such as ``log_ndtr'`` are formed in log
+space so they stay finite far in the tails.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.special as sc
+
+from ._rules import binary, unary
+
+SPECIAL_UNARY_RULES: dict = {}
+SPECIAL_BINARY_RULES: dict = {}
+
+TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def _u(ufunc, domain=(-5.0, 5.0)):
+    return unary(ufunc, domain, table=SPECIAL_UNARY_RULES)
+
+
+def _b(ufunc, domain):
+    return binary(ufunc, domain, table=SPECIAL_BINARY_RULES)
+
+
+@_u(sc.erf)
+def _erf(x):
+    f1 = TWO_OVER_SQRT_PI * np.exp(-x * x)
+    return sc.erf(x), f1, -2.0 * x * f1
+
+
+@_u(sc.erfc)
+def _erfc(x):
+    f1 = -TWO_OVER_SQRT_PI * np.exp(-x * x)
+    return sc.erfc(x), f1, -2.0 * x * f1
+
+
+@_u(sc.erfcx, domain=(-3.0, 20.0))
+def _erfcx(x):
+    # erfcx = exp(x²) erfc(x): erfcx' = 2x erfcx - 2/sqrt(pi), erfcx'' = 2 erfcx + 2x erfcx'.
+    f0 = sc.erfcx(x)
+    f1 = 2.0 * x * f0 - TWO_OVER_SQRT_PI
+    return f0, f1, 2.0 * f0 + 2.0 * x * f1
+
+
+@_u(sc.erfinv, domain=(-0.99, 0.99))
+def _erfinv(x):
+    y = sc.erfinv(x)
+    f1 = 0.5 * math.sqrt(math.pi) * np.exp(y * y)
+    return y, f1, 2.0 * y * f1 * f1
+
+
+@_u(sc.expit, domain=(-30.0, 30.0))
+def _expit(x):
+    s = sc.expit(x)
+    t = sc.expit(-x)  # 1 - s without cancellation
+    f1 = s * t
+    return s, f1, f1 * (t - s)
+
+
+@_u(sc.logit, domain=(0.001, 0.999))
+def _logit(x):
+    f1 = 1.0 / (x * (1.0 - x))
+    return sc.logit(x), f1, (2.0 * x - 1.0) * f1 * f1
+
+
+@_u(sc.log_expit, domain=(-30.0, 30.0))
+def _log_expit(x):
+    s = sc.expit(x)
+    t = sc.expit(-x)
+    return sc.log_expit(x), t, -s * t
+
+
+@_u(sc.gamma, domain=(0.1, 10.0))
+def _gamma(x):
+    g = sc.gamma(x)
+    psi = sc.digamma(x)
+    f1 = g * psi
+    return g, f1, g * (psi * psi + sc.polygamma(1, x))
+
+
+@_u(sc.gammaln, domain=(0.1, 50.0))
+def _gammaln(x):
+    return sc.gammaln(x), sc.digamma(x), sc.polygamma(1, x)
+
+
+@_u(sc.digamma, domain=(0.1, 50.0))
+def _digamma(x):
+    return sc.digamma(x), sc.polygamma(1, x), sc.polygamma(2, x)
+
+
+@_u(sc.ndtr, domain=(-8.0, 8.0))
+def _ndtr(x):
+    phi = np.exp(-0.5 * x * x - LOG_SQRT_2PI)
+    return sc.ndtr(x), phi, -x * phi
+
+
+@_u(sc.log_ndtr, domain=(-30.0, 8.0))
+def _log_ndtr(x):
+    f0 = sc.log_ndtr(x)
+    r = np.exp(-0.5 * x * x - LOG_SQRT_2PI - f0)  # phi / Phi, in log space
+    return f0, r, -r * (x + r)
+
+
+@_u(sc.ndtri, domain=(0.001, 0.999))
+def _ndtri(x):
+    y = sc.ndtri(x)
+    f1 = np.exp(0.5 * y * y + LOG_SQRT_2PI)
+    return y, f1, y * f1 * f1
+
+
+@_b(sc.xlogy, domain=((-5.0, 5.0), (0.1, 10.0)))
+def _xlogy(x, y):
+    r = 1.0 / y
+    z = 0.0 * r
+    return sc.xlogy(x, y), np.log(y) + 0.0 * x, x * r, z + 0.0 * x, r + 0.0 * x, -x * r * r
+
+
+@_b(sc.xlog1py, domain=((-5.0, 5.0), (-0.9, 10.0)))
+def _xlog1py(x, y):
+    r = 1.0 / (1.0 + y)
+    z = 0.0 * r
+    return sc.xlog1py(x, y), np.log1p(y) + 0.0 * x, x * r, z + 0.0 * x, r + 0.0 * x, -x * r * r

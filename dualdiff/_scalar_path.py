@@ -1,0 +1,22 @@
+"""The rules of :mod:`dualdiff._rules` compiled for Python floats (math instead of numpy).
+
+A scalar rule raises (``ZeroDivisionError``, ``ValueError``, ``OverflowError``) exactly where
+IEEE arithmetic would produce ``inf`` or ``nan``; callers catch that and fall back to the numpy
+rule, so the fast path never changes a result.
+"""
+
+from __future__ import annotations
+
+from . import _scalar_math
+from ._rules import UNARY_RULES, power_const, scalar_version
+
+SCALAR_UNARY = {u: scalar_version(r.fn, _scalar_math) for u, r in UNARY_RULES.items()}
+_scalar_power_const = scalar_version(power_const, _scalar_math)
+
+
+def scalar_power(a: float, y):
+    """``(f0, f1, f2)`` of ``a**y`` on Python floats, or None where IEEE special cases apply."""
+    try:
+        return _scalar_power_const(a, float(y))
+    except (ArithmeticError, ValueError):
+        return None

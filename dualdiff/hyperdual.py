@@ -1,0 +1,233 @@
+"""Hyper-dual numbers ``a + b·ε1 + c·ε2 + d·ε1ε2``: first and second derivatives at once."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _algebra as alg
+from ._base import DualBase, as_float_component, fit_component
+from ._scalar_path import SCALAR_UNARY, scalar_power
+
+_object_new = object.__new__
+
+
+def _new(real, eps1, eps2, eps12, d1: str, d2: str) -> HyperDual:
+    x = _object_new(HyperDual)
+    x.real = real
+    x.eps1 = eps1
+    x.eps2 = eps2
+    x.eps12 = eps12
+    x._d1 = d1
+    x._d2 = d2
+    return x
+
+
+def _floats(x) -> bool:
+    return (
+        type(x.real) is float
+        and type(x.eps1) is float
+        and type(x.eps2) is float
+        and type(x.eps12) is float
+    )
+
+
+class HyperDual(DualBase):
+    """A hyper-dual number ``a + b·ε1 + c·ε2 + d·ε1ε2`` with ``ε1² = ε2² = 0``, ``ε1ε2 ≠ 0``.
+
+    ``f(a + b·ε1 + c·ε2 + d·ε1ε2) = f(a) + f'(a)b·ε1 + f'(a)c·ε2 + (f'(a)d + f''(a)bc)·ε1ε2``,
+    so seeding ``b = c = 1, d = 0`` gives ``f''(a)`` exactly in the ``ε1ε2`` part.
+
+    Parameters
+    ----------
+    real, eps1, eps2, eps12 : float or array_like
+        Components. In vector mode ``eps1`` has the shape of ``real`` followed by ``k1``
+        directions, ``eps2`` by ``k2`` and ``eps12`` by ``(k1, k2)``; ``eps12[..., i, j]`` is
+        then the second derivative along directions ``i`` and ``j``.
+
+    Notes
+    -----
+    When ``eps1`` and ``eps2`` are the same object (the same seed in both directions, as for a
+    second derivative or a Hessian), every operation computes that part once and shares it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = HyperDual(0.5, 1.0, 1.0, 0.0)
+    >>> y = np.exp(x)
+    >>> bool(y.eps12 == np.exp(0.5))
+    True
+    """
+
+    __slots__ = ("real", "eps1", "eps2", "eps12", "_d1", "_d2")
+    _NAMES = ("real", "eps1", "eps2", "eps12")
+
+    def __init__(self, real, eps1=0.0, eps2=0.0, eps12=0.0):
+        real = as_float_component(real, "real")
+        shape = np.shape(real)
+        same = eps1 is eps2
+        eps1, k1 = fit_component(as_float_component(eps1, "eps1"), shape, None, "eps1")
+        eps2, k2 = fit_component(as_float_component(eps2, "eps2"), shape, None, "eps2")
+        if len(k1) > 1 or len(k2) > 1:
+            raise ValueError("eps1 and eps2 may each have at most one direction axis")
+        eps12, _ = fit_component(as_float_component(eps12, "eps12"), shape, k1 + k2, "eps12")
+        self.real = real
+        self.eps1 = eps1
+        self.eps2 = eps1 if (same and k1 == k2) else eps2
+        self.eps12 = eps12
+        self._d1 = "y" if k1 else ""
+        self._d2 = "z" if k2 else ""
+
+    def _parts(self):
+        return (self.real, self.eps1, self.eps2, self.eps12)
+
+    def _labels(self):
+        return ("", self._d1, self._d2, self._d1 + self._d2)
+
+    def _from(self, parts):
+        return _new(*parts, self._d1, self._d2)
+
+    def _chain(self, f0, f1, f2):
+        parts = alg.hyper_chain(f0, f1, f2, self.eps1, self.eps2, self.eps12, self._d1, self._d2)
+        return _new(*parts, self._d1, self._d2)
+
+    def _binary_chain(self, y, f, fx, fy, fxx, fxy, fyy):
+        parts = alg.hyper_binary_chain(
+            f, fx, fy, fxx, fxy, fyy, self._parts(), y._parts(), self._d1, self._d2
+        )
+        return _new(*parts, self._d1, self._d2)
+
+    def _product(self, y, P=alg.emul):
+        parts = alg.hyper_product(self._parts(), y._parts(), self._d1, self._d2, P)
+        return _new(*parts, self._d1, self._d2)
+
+    def _quotient(self, y):
+        parts = alg.hyper_quotient(self._parts(), y._parts(), self._d1, self._d2)
+        return _new(*parts, self._d1, self._d2)
+
+    # -- Python-float fast paths (scalar forms of the algebra; everything else -> numpy)
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if len(inputs) == 1 and not kwargs and method == "__call__" and _floats(self):
+            rule = SCALAR_UNARY.get(ufunc)
+            if rule is not None:
+                try:
+                    f0, f1, f2 = rule(self.real)
+                except (ArithmeticError, ValueError):
+                    pass
+                else:
+                    return _new(
+                        *alg.scalar_hyper_chain(f0, f1, f2, self.eps1, self.eps2, self.eps12),
+                        "",
+                        "",
+                    )
+        return DualBase.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
+
+    def __add__(self, other):
+        if _floats(self):
+            t = type(other)
+            if t is HyperDual:
+                if _floats(other):
+                    return _new(
+                        self.real + other.real,
+                        self.eps1 + other.eps1,
+                        self.eps2 + other.eps2,
+                        self.eps12 + other.eps12,
+                        "",
+                        "",
+                    )
+            elif t is float or t is int:
+                return _new(self.real + other, self.eps1, self.eps2, self.eps12, "", "")
+        return np.add(self, other)
+
+    def __radd__(self, other):
+        if (type(other) is float or type(other) is int) and _floats(self):
+            return _new(other + self.real, self.eps1, self.eps2, self.eps12, "", "")
+        return np.add(other, self)
+
+    def __sub__(self, other):
+        if _floats(self):
+            t = type(other)
+            if t is HyperDual:
+                if _floats(other):
+                    return _new(
+                        self.real - other.real,
+                        self.eps1 - other.eps1,
+                        self.eps2 - other.eps2,
+                        self.eps12 - other.eps12,
+                        "",
+                        "",
+                    )
+            elif t is float or t is int:
+                return _new(self.real - other, self.eps1, self.eps2, self.eps12, "", "")
+        return np.subtract(self, other)
+
+    def __rsub__(self, other):
+        if (type(other) is float or type(other) is int) and _floats(self):
+            return _new(other - self.real, -self.eps1, -self.eps2, -self.eps12, "", "")
+        return np.subtract(other, self)
+
+    def __mul__(self, other):
+        if _floats(self):
+            t = type(other)
+            if t is HyperDual:
+                if _floats(other):
+                    return _new(
+                        *alg.scalar_hyper_product(
+                            self.real, self.eps1, self.eps2, self.eps12,
+                            other.real, other.eps1, other.eps2, other.eps12,
+                        ),
+                        "",
+                        "",
+                    )  # fmt: skip
+            elif t is float or t is int:
+                return _new(
+                    self.real * other, self.eps1 * other, self.eps2 * other, self.eps12 * other,
+                    "", "",
+                )  # fmt: skip
+        return np.multiply(self, other)
+
+    def __rmul__(self, other):
+        if (type(other) is float or type(other) is int) and _floats(self):
+            return _new(
+                other * self.real, other * self.eps1, other * self.eps2, other * self.eps12,
+                "", "",
+            )  # fmt: skip
+        return np.multiply(other, self)
+
+    def __truediv__(self, other):
+        if _floats(self):
+            t = type(other)
+            try:
+                if t is HyperDual:
+                    if _floats(other):
+                        return _new(
+                            *alg.scalar_hyper_quotient(
+                                self.real, self.eps1, self.eps2, self.eps12,
+                                other.real, other.eps1, other.eps2, other.eps12,
+                            ),
+                            "",
+                            "",
+                        )  # fmt: skip
+                elif t is float or t is int:
+                    return _new(
+                        self.real / other, self.eps1 / other, self.eps2 / other,
+                        self.eps12 / other, "", "",
+                    )  # fmt: skip
+            except ZeroDivisionError:
+                pass
+        return np.divide(self, other)
+
+    def __rtruediv__(self, other):
+        return np.divide(other, self)
+
+    def __pow__(self, other):
+        if (type(other) is float or type(other) is int) and _floats(self):
+            r = scalar_power(self.real, other)
+            if r is not None:
+                return _new(*alg.scalar_hyper_chain(*r, self.eps1, self.eps2, self.eps12), "", "")
+        return np.power(self, other)
+
+    def __neg__(self):
+        return self._map(lambda p, nt: -p)
+
+    def __pos__(self):
+        return self
