@@ -497,8 +497,8 @@ def _norm(x, ord=None, axis=None, keepdims=False):
     else:
         p = float(ord)
         res = dual_sum(np.abs(x) ** p, axis=axes, keepdims=True) ** (1.0 / p)
-    return _finish(_keep(dual_reshape(res, tuple(n for i, n in enumerate(res.shape)
-                                                 if i not in axes)), x, axes, keepdims))  # fmt: skip
+    squeezed = tuple(n for i, n in enumerate(res.shape) if i not in axes)
+    return _finish(_keep(dual_reshape(res, squeezed), x, axes, keepdims))
 
 
 @implements(np.round, np.around)
