@@ -31,8 +31,35 @@ def expand(v, dirs: str):
     return v
 
 
+ONE = np.array(1.0)
+ZERO = np.array(0.0)
+ONE.flags.writeable = False
+ZERO.flags.writeable = False
+
+
+def filled(value: np.ndarray, shape: tuple) -> np.ndarray:
+    """A read-only array of ones or zeros (``value`` is ONE or ZERO) that costs no memory.
+
+    Seeds are built from these, and :func:`emul` and :func:`_add` recognise them
+    (``arr.base is ONE``) to skip multiplying by one and adding zero: the first operation on a
+    seeded input then costs no more than its rule.
+    """
+    return np.broadcast_to(value, shape)
+
+
+def _is(v, const) -> bool:
+    return type(v) is np.ndarray and v.base is const
+
+
 def emul(u, du: str, v, dv: str):
     """Elementwise product of two components, taking the outer product of direction axes."""
+    if not du and not dv:
+        if _is(v, ONE) and np.shape(u) == v.shape:
+            return u
+        if _is(u, ONE) and np.shape(v) == u.shape:
+            return v
+        if _is(v, ZERO) or _is(u, ZERO):
+            return filled(ZERO, np.broadcast_shapes(np.shape(u), np.shape(v)))
     if not dv:
         return u * expand(v, du)
     if not du:
@@ -43,6 +70,11 @@ def emul(u, du: str, v, dv: str):
 
 
 def _add(p, q):
+    """``p + q`` that skips a known zero (see :func:`filled`)."""
+    if _is(p, ZERO) and np.shape(q) == p.shape:
+        return q
+    if _is(q, ZERO) and np.shape(p) == q.shape:
+        return p
     return p + q
 
 
@@ -56,12 +88,12 @@ def dual_chain(f0, f1, b, dirs: str, P=emul):
 
 def dual_binary_chain(f, fx, fy, b1, b2, dirs: str, P=emul):
     """``f(x, y)`` for two dual arguments: ``f + (fx·b1 + fy·b2)·ε``."""
-    return f, P(fx, "", b1, dirs) + P(fy, "", b2, dirs)
+    return f, _add(P(fx, "", b1, dirs), P(fy, "", b2, dirs))
 
 
 def dual_product(a1, b1, a2, b2, dirs: str, P=emul):
     """``(a1 + b1·ε)(a2 + b2·ε) = a1·a2 + (a1·b2 + b1·a2)·ε``."""
-    return P(a1, "", a2, ""), P(a1, "", b2, dirs) + P(b1, dirs, a2, "")
+    return P(a1, "", a2, ""), _add(P(a1, "", b2, dirs), P(b1, dirs, a2, ""))
 
 
 def dual_quotient(a1, b1, a2, b2, dirs: str):
@@ -111,9 +143,12 @@ def hyper_product(x, y, d1: str, d2: str, P=emul):
     a1, b1, c1, e1 = x
     a2, b2, c2, e2 = y
     d12 = d1 + d2
-    g1 = P(a1, "", b2, d1) + P(b1, d1, a2, "")
-    g2 = g1 if (b1 is c1 and b2 is c2) else P(a1, "", c2, d2) + P(c1, d2, a2, "")
-    g12 = P(a1, "", e2, d12) + P(b1, d1, c2, d2) + P(c1, d2, b2, d1) + P(e1, d12, a2, "")
+    g1 = _add(P(a1, "", b2, d1), P(b1, d1, a2, ""))
+    g2 = g1 if (b1 is c1 and b2 is c2) else _add(P(a1, "", c2, d2), P(c1, d2, a2, ""))
+    g12 = _add(
+        _add(P(a1, "", e2, d12), P(b1, d1, c2, d2)),
+        _add(P(c1, d2, b2, d1), P(e1, d12, a2, "")),
+    )
     return P(a1, "", a2, ""), g1, g2, g12
 
 

@@ -34,7 +34,11 @@ RAD = 180.0 / math.pi
 
 
 class UnaryRule(NamedTuple):
-    """``fn(x) -> (f0, f1, f2)`` on the open interval ``domain`` (where tests sample)."""
+    """``fn(x, order=2) -> (f0, f1, f2)`` on the open interval ``domain`` (where tests sample).
+
+    With ``order=1`` the rule may return ``None`` for ``f2`` and skip computing it (dual
+    numbers need no second derivative).
+    """
 
     ufunc: Callable
     fn: Callable
@@ -42,7 +46,10 @@ class UnaryRule(NamedTuple):
 
 
 class BinaryRule(NamedTuple):
-    """``fn(x, y) -> (f, fx, fy, fxx, fxy, fyy)``; ``domain`` is ``(x_range, y_range)``."""
+    """``fn(x, y, order=2) -> (f, fx, fy, fxx, fxy, fyy)``; ``domain`` is ``(x_range, y_range)``.
+
+    With ``order=1`` the second derivatives may be ``None``.
+    """
 
     ufunc: Callable
     fn: Callable
@@ -77,137 +84,137 @@ def binary(ufunc, domain=((-10.0, 10.0), (-10.0, 10.0)), table=None):
 
 
 @unary(np.sqrt, domain=(1e-3, 1e3))
-def _sqrt(x):
+def _sqrt(x, order=2):
     s = np.sqrt(x)
     f1 = 0.5 / s
-    return s, f1, -0.5 * f1 / x
+    return s, f1, (-0.5 * f1 / x if order > 1 else None)
 
 
 @unary(np.cbrt, domain=(-1e3, 1e3))
-def _cbrt(x):
+def _cbrt(x, order=2):
     c = np.cbrt(x)
     f1 = 1.0 / (3.0 * c * c)
-    return c, f1, (-2.0 / 3.0) * f1 / x
+    return c, f1, ((-2.0 / 3.0) * f1 / x if order > 1 else None)
 
 
 @unary(np.square)
-def _square(x):
-    return x * x, 2.0 * x, 2.0 + 0.0 * x
+def _square(x, order=2):
+    return x * x, 2.0 * x, (2.0 + 0.0 * x if order > 1 else None)
 
 
 @unary(np.reciprocal, domain=(0.05, 20.0))
-def _reciprocal(x):
+def _reciprocal(x, order=2):
     r = 1.0 / x
     f1 = -r * r
-    return r, f1, -2.0 * f1 * r
+    return r, f1, (-2.0 * f1 * r if order > 1 else None)
 
 
 @unary(np.absolute)
-def _absolute(x):
-    return np.absolute(x), np.sign(x), 0.0 * x
+def _absolute(x, order=2):
+    return np.absolute(x), np.sign(x), (0.0 * x if order > 1 else None)
 
 
 @unary(np.fabs)
-def _fabs(x):
-    return np.fabs(x), np.sign(x), 0.0 * x
+def _fabs(x, order=2):
+    return np.fabs(x), np.sign(x), (0.0 * x if order > 1 else None)
 
 
 # ---------------------------------------------------------------- exponentials and logarithms
 
 
 @unary(np.exp, domain=(-30.0, 30.0))
-def _exp(x):
+def _exp(x, order=2):
     e = np.exp(x)
-    return e, e, e
+    return e, e, (e if order > 1 else None)
 
 
 @unary(np.exp2, domain=(-30.0, 30.0))
-def _exp2(x):
+def _exp2(x, order=2):
     e = np.exp2(x)
     f1 = LN2 * e
-    return e, f1, LN2 * f1
+    return e, f1, (LN2 * f1 if order > 1 else None)
 
 
 @unary(np.expm1, domain=(-30.0, 30.0))
-def _expm1(x):
+def _expm1(x, order=2):
     e = np.exp(x)
-    return np.expm1(x), e, e
+    return np.expm1(x), e, (e if order > 1 else None)
 
 
 @unary(np.log, domain=(1e-3, 1e3))
-def _log(x):
+def _log(x, order=2):
     r = 1.0 / x
-    return np.log(x), r, -r * r
+    return np.log(x), r, (-r * r if order > 1 else None)
 
 
 @unary(np.log2, domain=(1e-3, 1e3))
-def _log2(x):
+def _log2(x, order=2):
     r = 1.0 / x
     f1 = r / LN2
-    return np.log2(x), f1, -f1 * r
+    return np.log2(x), f1, (-f1 * r if order > 1 else None)
 
 
 @unary(np.log10, domain=(1e-3, 1e3))
-def _log10(x):
+def _log10(x, order=2):
     r = 1.0 / x
     f1 = r / LN10
-    return np.log10(x), f1, -f1 * r
+    return np.log10(x), f1, (-f1 * r if order > 1 else None)
 
 
 @unary(np.log1p, domain=(-0.99, 1e3))
-def _log1p(x):
+def _log1p(x, order=2):
     r = 1.0 / (1.0 + x)
-    return np.log1p(x), r, -r * r
+    return np.log1p(x), r, (-r * r if order > 1 else None)
 
 
 # ---------------------------------------------------------------- trigonometric
 
 
 @unary(np.sin)
-def _sin(x):
+def _sin(x, order=2):
     s = np.sin(x)
-    return s, np.cos(x), -s
+    return s, np.cos(x), (-s if order > 1 else None)
 
 
 @unary(np.cos)
-def _cos(x):
+def _cos(x, order=2):
     c = np.cos(x)
-    return c, -np.sin(x), -c
+    return c, -np.sin(x), (-c if order > 1 else None)
 
 
 @unary(np.tan, domain=(-1.5, 1.5))
-def _tan(x):
+def _tan(x, order=2):
     t = np.tan(x)
     f1 = 1.0 + t * t
-    return t, f1, 2.0 * t * f1
+    return t, f1, (2.0 * t * f1 if order > 1 else None)
 
 
 @unary(np.arcsin, domain=(-0.999, 0.999))
-def _arcsin(x):
+def _arcsin(x, order=2):
     g = 1.0 / np.sqrt((1.0 - x) * (1.0 + x))
-    return np.arcsin(x), g, x * g * g * g
+    return np.arcsin(x), g, (x * g * g * g if order > 1 else None)
 
 
 @unary(np.arccos, domain=(-0.999, 0.999))
-def _arccos(x):
+def _arccos(x, order=2):
     g = 1.0 / np.sqrt((1.0 - x) * (1.0 + x))
-    return np.arccos(x), -g, -x * g * g * g
+    return np.arccos(x), -g, (-x * g * g * g if order > 1 else None)
 
 
 @unary(np.arctan)
-def _arctan(x):
+def _arctan(x, order=2):
     f1 = 1.0 / (1.0 + x * x)
-    return np.arctan(x), f1, -2.0 * x * f1 * f1
+    return np.arctan(x), f1, (-2.0 * x * f1 * f1 if order > 1 else None)
 
 
 @unary(np.deg2rad)
-def _deg2rad(x):
-    return np.deg2rad(x), DEG + 0.0 * x, 0.0 * x
+def _deg2rad(x, order=2):
+    return np.deg2rad(x), DEG + 0.0 * x, (0.0 * x if order > 1 else None)
 
 
 @unary(np.rad2deg)
-def _rad2deg(x):
-    return np.rad2deg(x), RAD + 0.0 * x, 0.0 * x
+def _rad2deg(x, order=2):
+    return np.rad2deg(x), RAD + 0.0 * x, (0.0 * x if order > 1 else None)
 
 
 unary(np.radians)(_deg2rad)  # separate ufunc objects with the same calculus
@@ -217,47 +224,47 @@ unary(np.degrees)(_rad2deg)
 
 
 @unary(np.sinh, domain=(-20.0, 20.0))
-def _sinh(x):
+def _sinh(x, order=2):
     s = np.sinh(x)
-    return s, np.cosh(x), s
+    return s, np.cosh(x), (s if order > 1 else None)
 
 
 @unary(np.cosh, domain=(-20.0, 20.0))
-def _cosh(x):
+def _cosh(x, order=2):
     c = np.cosh(x)
-    return c, np.sinh(x), c
+    return c, np.sinh(x), (c if order > 1 else None)
 
 
 @unary(np.tanh, domain=(-20.0, 20.0))
-def _tanh(x):
+def _tanh(x, order=2):
     t = np.tanh(x)
     c = np.cosh(x)
     f1 = 1.0 / (c * c)
-    return t, f1, -2.0 * t * f1
+    return t, f1, (-2.0 * t * f1 if order > 1 else None)
 
 
 @unary(np.arcsinh, domain=(-1e3, 1e3))
-def _arcsinh(x):
+def _arcsinh(x, order=2):
     g = 1.0 / np.hypot(1.0, x)
-    return np.arcsinh(x), g, -x * g * g * g
+    return np.arcsinh(x), g, (-x * g * g * g if order > 1 else None)
 
 
 @unary(np.arccosh, domain=(1.001, 1e3))
-def _arccosh(x):
+def _arccosh(x, order=2):
     g = 1.0 / np.sqrt((x - 1.0) * (x + 1.0))
-    return np.arccosh(x), g, -x * g * g * g
+    return np.arccosh(x), g, (-x * g * g * g if order > 1 else None)
 
 
 @unary(np.arctanh, domain=(-0.999, 0.999))
-def _arctanh(x):
+def _arctanh(x, order=2):
     g = 1.0 / ((1.0 - x) * (1.0 + x))
-    return np.arctanh(x), g, 2.0 * x * g * g
+    return np.arctanh(x), g, (2.0 * x * g * g if order > 1 else None)
 
 
 # ---------------------------------------------------------------- binary
 
 
-def _power_rule(x, y):
+def _power_rule(x, y, order=2):
     f = np.power(x, y)
     ym1 = np.power(x, y - 1.0)
     # d/dy x**y = x**y log x. For x < 0 (integer y) this is the real part of the complex
@@ -266,6 +273,8 @@ def _power_rule(x, y):
     fy = np.where(x == 0.0, 0.0, f * lx)
     fxy = np.where(x == 0.0, 0.0, ym1 * (1.0 + y * lx))
     fyy = np.where(x == 0.0, 0.0, fy * lx)
+    if order < 2:
+        return f, y * ym1, fy, None, None, None
     return f, y * ym1, fy, y * (y - 1.0) * np.power(x, y - 2.0), fxy, fyy
 
 
@@ -273,34 +282,39 @@ binary(np.power, domain=((0.1, 10.0), (-3.0, 3.0)))(_power_rule)
 binary(np.float_power, domain=((0.1, 10.0), (-3.0, 3.0)))(_power_rule)
 
 
-def power_const(x, y):
+def power_const(x, y, order=2):
     """``x**y`` for a constant exponent ``y``: ``(f0, f1, f2)``; ``x**0`` has zero derivatives.
 
     The value is ``np.power(x, y)`` itself, so it is bit-identical to numpy's.
     """
     f0 = np.power(x, y)
     if y == 2.0:
-        return f0, 2.0 * x, 2.0 + 0.0 * x
+        return f0, 2.0 * x, (2.0 + 0.0 * x if order > 1 else None)
     if y == 0.0:
-        return f0, 0.0 * x, 0.0 * x
-    return f0, y * np.power(x, y - 1.0), (y * (y - 1.0)) * np.power(x, y - 2.0)
+        return f0, 0.0 * x, (0.0 * x if order > 1 else None)
+    f1 = y * np.power(x, y - 1.0)
+    return f0, f1, ((y * (y - 1.0)) * np.power(x, y - 2.0) if order > 1 else None)
 
 
 @binary(np.arctan2)
-def _arctan2(x, y):
+def _arctan2(x, y, order=2):
     # f = atan2(x, y): x is the ordinate. Scale by h = hypot(x, y) so nothing overflows.
     h = np.hypot(x, y)
     u = x / h
     v = y / h
     uv = 2.0 * u * v / h / h
+    if order < 2:
+        return np.arctan2(x, y), v / h, -u / h, None, None, None
     return np.arctan2(x, y), v / h, -u / h, -uv, (u * u - v * v) / h / h, uv
 
 
 @binary(np.hypot)
-def _hypot(x, y):
+def _hypot(x, y, order=2):
     h = np.hypot(x, y)
     u = x / h
     v = y / h
+    if order < 2:
+        return h, u, v, None, None, None
     return h, u, v, v * v / h, -u * v / h, u * u / h
 
 
@@ -310,75 +324,93 @@ def _select_first(x, y):
 
 
 @binary(np.maximum)
-def _maximum(x, y):
+def _maximum(x, y, order=2):
     w = _select_first(x, y)
     z = 0.0 * w
+    if order < 2:
+        return np.maximum(x, y), w, 1.0 - w, None, None, None
     return np.maximum(x, y), w, 1.0 - w, z, z, z
 
 
 @binary(np.minimum)
-def _minimum(x, y):
+def _minimum(x, y, order=2):
     w = _select_first(y, x)
     z = 0.0 * w
+    if order < 2:
+        return np.minimum(x, y), w, 1.0 - w, None, None, None
     return np.minimum(x, y), w, 1.0 - w, z, z, z
 
 
 @binary(np.fmax)
-def _fmax(x, y):
+def _fmax(x, y, order=2):
     # fmax ignores a nan argument, so the derivative follows the other one.
     w = np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, _select_first(x, y)))
     z = 0.0 * w
+    if order < 2:
+        return np.fmax(x, y), w, 1.0 - w, None, None, None
     return np.fmax(x, y), w, 1.0 - w, z, z, z
 
 
 @binary(np.fmin)
-def _fmin(x, y):
+def _fmin(x, y, order=2):
     w = np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, _select_first(y, x)))
     z = 0.0 * w
+    if order < 2:
+        return np.fmin(x, y), w, 1.0 - w, None, None, None
     return np.fmin(x, y), w, 1.0 - w, z, z, z
 
 
 @binary(np.logaddexp)
-def _logaddexp(x, y):
+def _logaddexp(x, y, order=2):
     f = np.logaddexp(x, y)
     p = np.exp(x - f)
     q = np.exp(y - f)
     pq = p * q
+    if order < 2:
+        return f, p, q, None, None, None
     return f, p, q, pq, -pq, pq
 
 
 @binary(np.logaddexp2)
-def _logaddexp2(x, y):
+def _logaddexp2(x, y, order=2):
     f = np.logaddexp2(x, y)
     p = np.exp2(x - f)
     q = np.exp2(y - f)
     pq = LN2 * p * q
+    if order < 2:
+        return f, p, q, None, None, None
     return f, p, q, pq, -pq, pq
 
 
 @binary(np.copysign)
-def _copysign(x, y):
+def _copysign(x, y, order=2):
     f = np.copysign(x, y)
     s = np.where(np.signbit(x) == np.signbit(y), 1.0, -1.0)
     z = 0.0 * s
+    if order < 2:
+        return f, s, z, None, None, None
     return f, s, z, z, z, z
 
 
 @binary(np.fmod, domain=((-10.0, 10.0), (0.5, 3.0)))
-def _fmod(x, y):
+def _fmod(x, y, order=2):
     # fmod(x, y) = x - n y with n = trunc(x / y) locally constant.
     f = np.fmod(x, y)
     n = np.rint((x - f) / y)
     z = 0.0 * n
+    if order < 2:
+        return f, 1.0 + z, -n, None, None, None
     return f, 1.0 + z, -n, z, z, z
 
 
 @binary(np.remainder, domain=((-10.0, 10.0), (0.5, 3.0)))
-def _remainder(x, y):
+def _remainder(x, y, order=2):
     # remainder(x, y) = x - n y with n = floor(x / y) locally constant; np.mod is this ufunc.
     f = np.remainder(x, y)
     n = np.rint((x - f) / y)
     z = 0.0 * n
+    if order < 2:
+        return f, 1.0 + z, -n, None, None, None
     return f, 1.0 + z, -n, z, z, z
 
 

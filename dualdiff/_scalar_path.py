@@ -14,9 +14,9 @@ SCALAR_UNARY = {u: scalar_version(r.fn, _scalar_math) for u, r in UNARY_RULES.it
 _scalar_power_const = scalar_version(power_const, _scalar_math)
 
 
-def scalar_power(a: float, y):
+def scalar_power(a: float, y, order: int = 2):
     """``(f0, f1, f2)`` of ``a**y`` on Python floats, or None where IEEE special cases apply."""
     try:
-        return _scalar_power_const(a, float(y))
+        return _scalar_power_const(a, float(y), order)
     except (ArithmeticError, ValueError):
         return None

@@ -11,10 +11,13 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ._algebra import ONE, ZERO, filled
 from ._base import DualBase
 from ._errors import DerivativeLossError
 from .dual import Dual
+from .dual import _new as _dual_new
 from .hyperdual import HyperDual
+from .hyperdual import _new as _hyper_new
 
 
 def as_input(x, name: str = "x"):
@@ -45,10 +48,10 @@ def basis(shape: tuple) -> np.ndarray:
 def seed_elementwise(x, order: int):
     if type(x) is float:
         return Dual(x, 1.0) if order == 1 else HyperDual(x, 1.0, 1.0, 0.0)
-    ones = 1.0 if np.ndim(x) == 0 else np.ones(np.shape(x))
+    ones = filled(ONE, np.shape(x))
     if order == 1:
-        return Dual(x, ones)
-    return HyperDual(x, ones, ones, 0.0)
+        return _dual_new(x, ones, "")
+    return _hyper_new(x, ones, ones, filled(ZERO, np.shape(x)), "", "")
 
 
 def seed_basis(x, order: int):
@@ -110,5 +113,7 @@ def _independent(f, x, value) -> bool:
 
 
 def scalar_out(v):
-    """0-d results as Python floats, arrays unchanged."""
-    return float(v) if np.ndim(v) == 0 else v
+    """0-d results as Python floats; arrays as writeable arrays the caller owns."""
+    if np.ndim(v) == 0:
+        return float(v)
+    return v if v.flags.writeable else np.array(v)

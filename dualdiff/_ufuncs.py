@@ -185,7 +185,7 @@ def _unary(ufunc, x):
         rule = UNARY_RULES.get(ufunc)
     if rule is not None:
         with np.errstate(all="ignore"):
-            return _finish(x._chain(*rule.fn(_ieee(x.real))))
+            return _finish(x._chain(*rule.fn(_ieee(x.real), x.ORDER)))
     if ufunc is np.negative:
         return -x
     if ufunc is np.positive or ufunc is np.conjugate:
@@ -240,18 +240,18 @@ def _binary(ufunc, x, y):
         if rule is None:
             raise _unsupported(ufunc)
         if xd and yd:
-            return _finish(x._binary_chain(y, *rule.fn(_ieee(x.real), _ieee(y.real))))
+            return _finish(x._binary_chain(y, *rule.fn(_ieee(x.real), _ieee(y.real), x.ORDER)))
         if xd:
             c = _constant(y)
             if ufunc is np.power or ufunc is np.float_power:
                 if np.ndim(c) == 0:
-                    return _finish(x._chain(*power_const(_ieee(x.real), c)))
+                    return _finish(x._chain(*power_const(_ieee(x.real), c, x.ORDER)))
                 f, fx, _, fxx, _, _ = _const_exponent_rule(x.real, c)
             else:
-                f, fx, _, fxx, _, _ = rule.fn(_ieee(x.real), c)
+                f, fx, _, fxx, _, _ = rule.fn(_ieee(x.real), c, x.ORDER)
             return _finish(x._chain(f, fx, fxx))
         c = _constant(x)
-        f, _, fy, _, _, fyy = rule.fn(c, _ieee(y.real))
+        f, _, fy, _, _, fyy = rule.fn(c, _ieee(y.real), y.ORDER)
         return _finish(y._chain(f, fy, fyy))
 
 

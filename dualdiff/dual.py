@@ -42,6 +42,7 @@ class Dual(DualBase):
 
     __slots__ = ("real", "dual", "_d")
     _NAMES = ("real", "dual")
+    ORDER = 1
 
     def __init__(self, real, dual=0.0):
         real = as_float_component(real, "real")
@@ -87,7 +88,7 @@ class Dual(DualBase):
             rule = SCALAR_UNARY.get(ufunc)
             if rule is not None and method == "__call__":
                 try:
-                    f0, f1, _ = rule(a)
+                    f0, f1, _ = rule(a, 1)
                 except (ArithmeticError, ValueError):
                     pass
                 else:
@@ -187,7 +188,7 @@ class Dual(DualBase):
         b = self.dual
         if (type(other) is float or type(other) is int) and type(a) is float:
             if type(b) is float:
-                r = scalar_power(a, other)
+                r = scalar_power(a, other, 1)
                 if r is not None:
                     return _new(r[0], r[1] * b, "")
         return np.power(self, other)

@@ -60,6 +60,7 @@ class HyperDual(DualBase):
 
     __slots__ = ("real", "eps1", "eps2", "eps12", "_d1", "_d2")
     _NAMES = ("real", "eps1", "eps2", "eps12")
+    ORDER = 2
 
     def __init__(self, real, eps1=0.0, eps2=0.0, eps12=0.0):
         real = as_float_component(real, "real")
