@@ -19,6 +19,10 @@ SPECIAL_BINARY_RULES: dict = {}
 
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+SQRT_HALF = math.sqrt(0.5)
+SQRT_2 = math.sqrt(2.0)
+SQRT_PI = math.sqrt(math.pi)
 
 
 def _u(ufunc, domain=(-5.0, 5.0)):
@@ -41,12 +45,36 @@ def _erfc(x, order=2):
     return sc.erfc(x), f1, (-2.0 * x * f1 if order > 1 else None)
 
 
+def _laplace_tail(x, terms=40):
+    """``T(x)`` in Laplace's continued fraction ``sqrt(pi)·erfcx(x) = 1/(x + T(x))``,
+    ``T = (1/2)/(x + 1/(x + (3/2)/(x + ...)))``; accurate for x > 4, where it lets
+    ``x·sqrt(pi)·erfcx(x) - 1 = -T/(x + T)`` be formed without cancellation."""
+    return 0.5 / (x + _laplace_tail2(x, terms))
+
+
+def _laplace_tail2(x, terms=40):
+    """``U(x)`` with ``T = (1/2)/(x + U)``: the continued fraction from its second level."""
+    u = 0.0 * x
+    for k in range(terms, 1, -1):
+        u = (0.5 * k) / (x + u)
+    return u
+
+
 @_u(sc.erfcx, domain=(-3.0, 20.0))
 def _erfcx(x, order=2):
     # erfcx = exp(x²) erfc(x): erfcx' = 2x erfcx - 2/sqrt(pi), erfcx'' = 2 erfcx + 2x erfcx'.
+    # For x > 4 the difference in erfcx' cancels, so it comes from the continued fraction.
     f0 = sc.erfcx(x)
-    f1 = 2.0 * x * f0 - TWO_OVER_SQRT_PI
-    return f0, f1, (2.0 * f0 + 2.0 * x * f1 if order > 1 else None)
+    big = x > 4.0
+    xb = np.where(big, x, 5.0)
+    u = _laplace_tail2(xb)
+    t = 0.5 / (xb + u)
+    f1 = np.where(big, -TWO_OVER_SQRT_PI * t / (xb + t), 2.0 * x * f0 - TWO_OVER_SQRT_PI)
+    if order < 2:
+        return f0, f1, None
+    # f'' = 2 (f0 + x f1) = 2 U / ((x + U) sqrt(pi) (x + T)) in the tail.
+    tail2 = 2.0 * u / ((xb + u) * SQRT_PI * (xb + t))
+    return f0, f1, np.where(big, tail2, 2.0 * f0 + 2.0 * x * f1)
 
 
 @_u(sc.erfinv, domain=(-0.99, 0.99))
@@ -103,9 +131,14 @@ def _ndtr(x, order=2):
 
 @_u(sc.log_ndtr, domain=(-30.0, 8.0))
 def _log_ndtr(x, order=2):
-    f0 = sc.log_ndtr(x)
-    r = np.exp(-0.5 * x * x - LOG_SQRT_2PI - f0)  # phi / Phi, in log space
-    return f0, r, (-r * (x + r) if order > 1 else None)
+    # r = phi/Phi = sqrt(2/pi) / erfcx(z), z = -x/sqrt(2); f'' = -r (x + r). In the left
+    # tail (z > 4) both come from the continued fraction: r = sqrt(2) (z + T), x + r = sqrt(2) T.
+    z = -x * SQRT_HALF
+    tail = z > 4.0
+    t = _laplace_tail(np.where(tail, z, 5.0))
+    r = np.where(tail, SQRT_2 * (z + t), SQRT_2_OVER_PI / sc.erfcx(z))
+    xr = np.where(tail, SQRT_2 * t, x + r)
+    return sc.log_ndtr(x), r, (-r * xr if order > 1 else None)
 
 
 @_u(sc.ndtri, domain=(0.001, 0.999))
