@@ -47,7 +47,7 @@ def basis(shape: tuple) -> np.ndarray:
 
 def seed_elementwise(x, order: int):
     if type(x) is float:
-        return Dual(x, 1.0) if order == 1 else HyperDual(x, 1.0, 1.0, 0.0)
+        return _dual_new(x, 1.0, "") if order == 1 else _hyper_new(x, 1.0, 1.0, 0.0, "", "")
     ones = filled(ONE, np.shape(x))
     if order == 1:
         return _dual_new(x, ones, "")
@@ -84,6 +84,8 @@ def call(f: Callable, seeded, x, driver: str):
 def _constant_result(f, y, x, seeded, driver):
     """A plain result: fine (zero derivative) only if f really does not depend on x."""
     try:
+        if y is None or isinstance(y, (str, bytes)):
+            raise TypeError
         value = np.asarray(y, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(
@@ -114,6 +116,8 @@ def _independent(f, x, value) -> bool:
 
 def scalar_out(v):
     """0-d results as Python floats; arrays as writeable arrays the caller owns."""
+    if type(v) is float:
+        return v
     if np.ndim(v) == 0:
         return float(v)
     return v if v.flags.writeable else np.array(v)
