@@ -224,6 +224,26 @@ class DualBase(NDArrayOperatorsMixin):
 
         return dispatch_function(func, types, args, kwargs)
 
+    # -- in-place operators rebind, as for Python numbers: ``x += y`` is ``x = x + y`` and
+    # never writes into arrays that other numbers may share.
+    def __iadd__(self, other):
+        return self + other
+
+    def __isub__(self, other):
+        return self - other
+
+    def __imul__(self, other):
+        return self * other
+
+    def __itruediv__(self, other):
+        return self / other
+
+    def __ipow__(self, other):
+        return self**other
+
+    def __imatmul__(self, other):
+        return self @ other
+
     # -- ndarray-style methods
     @property
     def T(self):
@@ -311,8 +331,8 @@ class DualBase(NDArrayOperatorsMixin):
 
 def _finish(x):
     """0-d results go back to Python floats so the scalar fast paths apply again."""
-    if type(x.real) is np.float64:
-        return x._map(lambda p, nt: float(p) if type(p) is np.float64 else p)
+    if type(x.real) is not float and np.ndim(x.real) == 0:
+        return x._map(lambda p, nt: p if nt else float(p))
     return x
 
 

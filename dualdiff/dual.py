@@ -177,8 +177,7 @@ class Dual(DualBase):
         if (type(other) is float or type(other) is int) and type(a) is float:
             if type(b) is float:
                 try:
-                    q = other / a
-                    return _new(q, -q * b / a, "")
+                    return _new(*alg.scalar_dual_quotient(other, 0.0, a, b), "")
                 except ZeroDivisionError:
                     pass
         return np.divide(other, self)
