@@ -9,6 +9,8 @@ from ._base import DualBase, as_float_component, fit_component
 from ._scalar_path import SCALAR_UNARY, scalar_power
 
 _object_new = object.__new__
+_chain = alg.scalar_hyper_chain
+_product = alg.scalar_hyper_product
 
 
 def _new(real, eps1, eps2, eps12, d1: str, d2: str) -> HyperDual:
@@ -115,11 +117,13 @@ class HyperDual(DualBase):
                 except (ArithmeticError, ValueError):
                     pass
                 else:
-                    return _new(
-                        *alg.scalar_hyper_chain(f0, f1, f2, self.eps1, self.eps2, self.eps12),
-                        "",
-                        "",
+                    # Object built inline: a helper call here costs a third of the operation.
+                    x = _object_new(HyperDual)
+                    x.real, x.eps1, x.eps2, x.eps12 = _chain(
+                        f0, f1, f2, self.eps1, self.eps2, self.eps12
                     )
+                    x._d1 = x._d2 = ""
+                    return x
         return DualBase.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
 
     def __add__(self, other):
@@ -171,14 +175,13 @@ class HyperDual(DualBase):
             t = type(other)
             if t is HyperDual:
                 if _floats(other):
-                    return _new(
-                        *alg.scalar_hyper_product(
-                            self.real, self.eps1, self.eps2, self.eps12,
-                            other.real, other.eps1, other.eps2, other.eps12,
-                        ),
-                        "",
-                        "",
+                    x = _object_new(HyperDual)
+                    x.real, x.eps1, x.eps2, x.eps12 = _product(
+                        self.real, self.eps1, self.eps2, self.eps12,
+                        other.real, other.eps1, other.eps2, other.eps12,
                     )  # fmt: skip
+                    x._d1 = x._d2 = ""
+                    return x
             elif t is float or t is int:
                 return _new(
                     self.real * other, self.eps1 * other, self.eps2 * other, self.eps12 * other,
