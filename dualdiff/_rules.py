@@ -323,41 +323,37 @@ def _select_first(x, y):
     return np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0))
 
 
+def _kinked(f, fx, fy, order):
+    """Rule result of a function that is linear between kinks: zero second derivatives."""
+    if order < 2:
+        return f, fx, fy, None, None, None
+    z = 0.0 * fx
+    return f, fx, fy, z, z, z
+
+
 @binary(np.maximum)
 def _maximum(x, y, order=2):
     w = _select_first(x, y)
-    z = 0.0 * w
-    if order < 2:
-        return np.maximum(x, y), w, 1.0 - w, None, None, None
-    return np.maximum(x, y), w, 1.0 - w, z, z, z
+    return _kinked(np.maximum(x, y), w, 1.0 - w, order)
 
 
 @binary(np.minimum)
 def _minimum(x, y, order=2):
     w = _select_first(y, x)
-    z = 0.0 * w
-    if order < 2:
-        return np.minimum(x, y), w, 1.0 - w, None, None, None
-    return np.minimum(x, y), w, 1.0 - w, z, z, z
+    return _kinked(np.minimum(x, y), w, 1.0 - w, order)
 
 
 @binary(np.fmax)
 def _fmax(x, y, order=2):
     # fmax ignores a nan argument, so the derivative follows the other one.
     w = np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, _select_first(x, y)))
-    z = 0.0 * w
-    if order < 2:
-        return np.fmax(x, y), w, 1.0 - w, None, None, None
-    return np.fmax(x, y), w, 1.0 - w, z, z, z
+    return _kinked(np.fmax(x, y), w, 1.0 - w, order)
 
 
 @binary(np.fmin)
 def _fmin(x, y, order=2):
     w = np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, _select_first(y, x)))
-    z = 0.0 * w
-    if order < 2:
-        return np.fmin(x, y), w, 1.0 - w, None, None, None
-    return np.fmin(x, y), w, 1.0 - w, z, z, z
+    return _kinked(np.fmin(x, y), w, 1.0 - w, order)
 
 
 @binary(np.logaddexp)
@@ -384,12 +380,8 @@ def _logaddexp2(x, y, order=2):
 
 @binary(np.copysign)
 def _copysign(x, y, order=2):
-    f = np.copysign(x, y)
     s = np.where(np.signbit(x) == np.signbit(y), 1.0, -1.0)
-    z = 0.0 * s
-    if order < 2:
-        return f, s, z, None, None, None
-    return f, s, z, z, z, z
+    return _kinked(np.copysign(x, y), s, 0.0 * s, order)
 
 
 @binary(np.fmod, domain=((-10.0, 10.0), (0.5, 3.0)))
@@ -397,10 +389,7 @@ def _fmod(x, y, order=2):
     # fmod(x, y) = x - n y with n = trunc(x / y) locally constant.
     f = np.fmod(x, y)
     n = np.rint((x - f) / y)
-    z = 0.0 * n
-    if order < 2:
-        return f, 1.0 + z, -n, None, None, None
-    return f, 1.0 + z, -n, z, z, z
+    return _kinked(f, 1.0 + 0.0 * n, -n, order)
 
 
 @binary(np.remainder, domain=((-10.0, 10.0), (0.5, 3.0)))
@@ -408,10 +397,7 @@ def _remainder(x, y, order=2):
     # remainder(x, y) = x - n y with n = floor(x / y) locally constant; np.mod is this ufunc.
     f = np.remainder(x, y)
     n = np.rint((x - f) / y)
-    z = 0.0 * n
-    if order < 2:
-        return f, 1.0 + z, -n, None, None, None
-    return f, 1.0 + z, -n, z, z, z
+    return _kinked(f, 1.0 + 0.0 * n, -n, order)
 
 
 # ---------------------------------------------------------------- the scalar path
