@@ -5,6 +5,7 @@ Evaluate ``f`` once on dual numbers ``a + b·ε`` (``ε² = 0``) or hyper-dual n
 precision, with no step size.
 """
 
+from . import optimize
 from ._errors import DerivativeLossError, UnsupportedFunctionError
 from .drivers import (
     Derivatives,
@@ -23,6 +24,7 @@ from .drivers import (
 )
 from .dual import Dual
 from .hyperdual import HyperDual
+from .optimize import gradient_of, hessian_of, hvp_of, jacobian_of, value_and_gradient_of
 
 __version__ = "0.1.0"
 
@@ -52,13 +54,19 @@ __all__ = [
     "__version__",
     "derivative",
     "gradient",
+    "gradient_of",
     "hessian",
+    "hessian_of",
     "hvp",
+    "hvp_of",
     "jacobian",
+    "jacobian_of",
     "jvp",
+    "optimize",
     "second_derivative",
     "supported_functions",
     "value_and_derivatives",
     "value_and_gradient",
+    "value_and_gradient_of",
     "value_gradient_hessian",
 ]
