@@ -1,0 +1,175 @@
+"""The speed workloads W1-W6: for each task and size, a primal, a reference and the methods.
+
+- W1  scalar ``f`` at ``x = 0.7``: ``f'`` and ``f''``; primal ``f`` on Python floats (math).
+- W2  the same ``f`` elementwise on ``linspace(0.1, 2, N)``: ``(f, f')`` and ``(f, f', f'')``.
+- W3  gradient of Rosenbrock;  W4  its Hessian.
+- W5  Jacobian of ``F(x) = sin(x) cumsum(x) + x^2``.
+- W6  one scalar Dual / HyperDual multiply and ``sin``, against the same operation on floats.
+
+Functions and references come from :mod:`dualdiff.testing`; the Rosenbrock primal is the
+catalogue's numpy formula (the same as ``scipy.optimize.rosen``, which dual numbers cannot go
+through because it calls ``asarray``).
+"""
+
+from __future__ import annotations
+
+import cmath
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from benchmarks import finite_diff as fd
+from benchmarks import peers
+from benchmarks.cases import Case, Method
+from benchmarks.config import Settings
+from dualdiff import testing
+
+X_SCALAR = 0.7
+FD_METHODS = (("forward FD", "forward"), ("central FD", "central"), ("complex step", "complex"))
+
+
+def bench_f_math(x: float) -> float:
+    """:func:`dualdiff.testing.bench_f` on Python floats with :mod:`math` (W1 primal)."""
+    return math.exp(math.sin(x)) / (1.0 + x * x) + math.sqrt(x) * math.log1p(x)
+
+
+def bench_f_cmath(z: complex) -> complex:
+    """:func:`dualdiff.testing.bench_f` on Python complex numbers (W1 complex step)."""
+    return cmath.exp(cmath.sin(z)) / (1.0 + z * z) + cmath.sqrt(z) * cmath.log(1.0 + z)
+
+
+def has_numba_switch(dd) -> bool:
+    """Whether this dualdiff has separate numpy and Numba paths (``dd.use_numba``)."""
+    return callable(getattr(dd, "use_numba", None))
+
+
+def dualdiff_methods(dd, build: Callable, extract=tuple, paths: bool = True) -> list[Method]:
+    """dualdiff as one method, or two (numpy path, Numba path) when it has the switch."""
+    if not (paths and has_numba_switch(dd)):
+        return [Method("dualdiff", build, extract)]
+    return [
+        Method("dualdiff (numpy)", build, extract, numba=False),
+        Method("dualdiff (numba)", build, extract, numba=True),
+    ]
+
+
+def _call(fn: Callable, *args) -> Callable[[], Callable[[], object]]:
+    """A ``build`` that returns ``lambda: fn(*args)`` (arguments prepared beforehand)."""
+    return lambda: lambda: fn(*args)
+
+
+def _fd_methods(fn: Callable, f: Callable, x, extract=tuple) -> list[Method]:
+    return [Method(name, _call(fn, f, x, scheme), extract) for name, scheme in FD_METHODS]
+
+
+def w1(dd, settings: Settings) -> list[Case]:
+    """W1: ``f'`` and ``f''`` of the scalar benchmark function at 0.7."""
+    ref = testing.get("bench_f").reference(X_SCALAR)
+    primal = Method("primal", _call(bench_f_math, X_SCALAR))
+    cases = []
+    for task, order, driver, fd_fn in (
+        ("f'", 1, dd.derivative, fd.derivative),
+        ("f''", 2, dd.second_derivative, fd.second_derivative),
+    ):
+        methods = [Method("dualdiff", _call(driver, testing.bench_f, X_SCALAR), float)]
+        for name, scheme in FD_METHODS:
+            f = bench_f_cmath if scheme == "complex" else bench_f_math
+            methods.append(Method(name, _call(fd_fn, f, X_SCALAR, scheme), float))
+        methods += peers.methods("W1", task, None, X_SCALAR)
+        cases.append(Case("W1", task, None, primal, ref[order], methods))
+    return cases
+
+
+def w2(dd, settings: Settings) -> list[Case]:
+    """W2: ``(f, f')`` and ``(f, f', f'')`` elementwise on ``linspace(0.1, 2, N)``."""
+    cases = []
+    for n in settings.sizes["W2"]:
+        x = np.linspace(0.1, 2.0, n)
+        ref = testing.bench_f_derivatives(x)
+        v = np.ones_like(x)
+        primal = Method("primal", _call(testing.bench_f, x))
+        first = dualdiff_methods(dd, _call(dd.jvp, testing.bench_f, x, v))
+        first += _fd_methods(fd.value_and_derivative, testing.bench_f, x)
+        first += peers.methods("W2", "(f, f')", n, x)
+        cases.append(Case("W2", "(f, f')", n, primal, ref[:2], first))
+        second = dualdiff_methods(dd, _call(dd.value_and_derivatives, testing.bench_f, x))
+        second += _fd_methods(fd.value_and_derivatives, testing.bench_f, x)
+        second += peers.methods("W2", "(f, f', f'')", n, x)
+        cases.append(Case("W2", "(f, f', f'')", n, primal, ref, second))
+    return cases
+
+
+def _vector_cases(dd, settings, workload, task, problem, driver, fd_fn, reference) -> list[Case]:
+    cases = []
+    for n in settings.sizes[workload]:
+        x = problem.make_x(n)
+        methods = dualdiff_methods(dd, _call(driver, problem.f, x), extract=np.asarray)
+        methods += _fd_methods(fd_fn, problem.f, x, extract=np.asarray)
+        methods += peers.methods(workload, task, n, x)
+        primal = Method("primal", _call(problem.f, x))
+        cases.append(Case(workload, task, n, primal, reference(x), methods))
+    return cases
+
+
+def w3(dd, settings: Settings) -> list[Case]:
+    """W3: gradient of Rosenbrock (reference ``scipy.optimize.rosen_der``)."""
+    p = testing.get("rosenbrock")
+    return _vector_cases(dd, settings, "W3", "gradient", p, dd.gradient, fd.gradient, p.gradient)
+
+
+def w4(dd, settings: Settings) -> list[Case]:
+    """W4: Hessian of Rosenbrock (reference ``scipy.optimize.rosen_hess``)."""
+    p = testing.get("rosenbrock")
+    return _vector_cases(dd, settings, "W4", "Hessian", p, dd.hessian, fd.hessian, p.hessian)
+
+
+def w5(dd, settings: Settings) -> list[Case]:
+    """W5: Jacobian of ``sin(x) cumsum(x) + x^2`` (hand-derived reference)."""
+    p = testing.get("sin_cumsum")
+    return _vector_cases(dd, settings, "W5", "Jacobian", p, dd.jacobian, fd.jacobian, p.jacobian)
+
+
+def _op(name: str, stmt: str, namespace: dict, extract=tuple) -> Method:
+    return Method(name, extract=extract, stmt=stmt, namespace=namespace)
+
+
+def w6(dd, settings: Settings) -> list[Case]:
+    """W6: cost of one scalar multiply and ``sin`` on Dual and HyperDual numbers."""
+    a, b, s, c = 0.7, 1.3, math.sin(0.7), math.cos(0.7)
+    dual_fields = ("real", "dual")
+    hyper_fields = ("real", "eps1", "eps2", "eps12")
+
+    def fields(names):
+        return lambda z: tuple(float(getattr(z, k)) for k in names)
+
+    mul_primal = _op("primal", "a * b", {"a": a, "b": b}, float)
+    sin_primal = _op("primal", "sin(a)", {"sin": np.sin, "a": np.float64(a)}, float)
+    d = {"a": dd.Dual(a, 1.0), "b": dd.Dual(b, 0.5), "sin": np.sin}
+    h = {"a": dd.HyperDual(a, 1.0, 1.0, 0.0), "b": dd.HyperDual(b, 0.5, 0.5, 0.0), "sin": np.sin}
+    table = [
+        ("Dual * Dual", mul_primal, "a * b", d, fields(dual_fields), (a * b, a * 0.5 + b)),
+        ("sin(Dual)", sin_primal, "sin(a)", d, fields(dual_fields), (s, c)),
+        (
+            "HyperDual * HyperDual",
+            mul_primal,
+            "a * b",
+            h,
+            fields(hyper_fields),
+            (a * b, a * 0.5 + b, a * 0.5 + b, 1.0),
+        ),
+        ("sin(HyperDual)", sin_primal, "sin(a)", h, fields(hyper_fields), (s, c, c, -s)),
+    ]
+    cases = []
+    for task, primal, stmt, ns, extract, ref in table:
+        methods = [_op("dualdiff", stmt, ns, extract), *peers.methods("W6", task, None, None)]
+        cases.append(Case("W6", task, None, primal, ref, methods))
+    return cases
+
+
+BUILDERS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6}
+
+
+def build_cases(dd, settings: Settings) -> list[Case]:
+    """Every case of the workloads ``settings`` selects, in W1-W6 order."""
+    return [c for w, build in BUILDERS.items() if settings.wants(w) for c in build(dd, settings)]
