@@ -65,3 +65,20 @@ def test_predicates_act_on_the_real_part(ufunc):
     args = (x,) * ufunc.nin
     with np.errstate(all="ignore"):
         np.testing.assert_array_equal(ufunc(*args), ufunc(*((a,) * ufunc.nin)))
+
+
+def test_readme_lists_exactly_the_scipy_special_rules():
+    """The README's scipy.special list is the table's keys (a new rule must be documented)."""
+    import re
+    from pathlib import Path
+
+    import scipy.special
+
+    from dualdiff._rules_special import SPECIAL_BINARY_RULES, SPECIAL_UNARY_RULES
+
+    text = Path(__file__).parent.parent.joinpath("README.md").read_text()
+    listed = re.search(r"- scipy\.special: `([^`]*)`", text).group(1).split()
+    assert len(set(listed)) == len(listed)
+    assert {getattr(scipy.special, n) for n in listed} == set(
+        SPECIAL_UNARY_RULES | SPECIAL_BINARY_RULES
+    )
