@@ -77,6 +77,16 @@ def _size(a, axis=None):
     return a.size if axis is None else a.shape[axis]
 
 
+@implements(np.iscomplexobj)
+def _iscomplexobj(x):
+    return False
+
+
+@implements(np.isrealobj)
+def _isrealobj(x):
+    return True
+
+
 @implements(np.reshape)
 def dual_reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     shape = newshape if shape is None else shape

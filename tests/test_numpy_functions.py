@@ -350,3 +350,9 @@ def test_max_tie_and_sort_carry_the_right_derivative():
     c = np.clip(d, 1.5, 2.5)
     np.testing.assert_array_equal(c.real, [2.5, 1.5, 2.0])
     np.testing.assert_array_equal(c.dual, [0.0, 0.0, 30.0])
+
+
+def test_complexness_predicates_report_real():
+    x = dd.Dual(np.array([1.0, 2.0]), 1.0)
+    assert np.iscomplexobj(x) is False
+    assert np.isrealobj(x) is True
