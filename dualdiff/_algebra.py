@@ -15,8 +15,9 @@ non-direction axes (see :mod:`dualdiff._functions`). The product and quotient ru
 out rather than derived from ``f(x) = 1/x`` because ``x / y`` is not ``x * (1 / y)`` in floating
 point.
 
-The Python-float fast paths in :mod:`dualdiff.dual` and :mod:`dualdiff.hyperdual` and the Numba
-kernels use :data:`SCALAR` forms (the same formulas with ``P = *``), the one listed exception.
+The Numba kernels compile these same functions with ``P`` a scalar product. The Python-float
+fast paths in :mod:`dualdiff.dual` and :mod:`dualdiff.hyperdual` use the ``scalar_*`` forms at
+the end of this module (the same formulas written with ``*``), the one listed exception.
 """
 
 from __future__ import annotations

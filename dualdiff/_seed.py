@@ -35,8 +35,13 @@ def as_input(x, name: str = "x"):
             f"{name} must be real numeric (bool, int or float); got dtype {arr.dtype}"
             + (" (complex inputs are not supported)" if arr.dtype.kind == "c" else "")
         )
-    arr = arr.astype(np.float64)
-    return float(arr) if arr.ndim == 0 else arr
+    if arr.ndim == 0:
+        return float(arr)
+    # A read-only float64 view (a copy only when the dtype differs): no copy per call, and
+    # item assignment inside f copies before writing, so the caller's x is never modified.
+    arr = arr.astype(np.float64, copy=False).view()
+    arr.flags.writeable = False
+    return arr
 
 
 def basis(shape: tuple) -> np.ndarray:

@@ -184,6 +184,11 @@ def _unary(ufunc, x):
         _special_tables()
         rule = UNARY_RULES.get(ufunc)
     if rule is not None:
+        from ._kernels import maybe_unary  # Numba kernel above the size threshold
+
+        k = maybe_unary(rule, x)
+        if k is not None:
+            return k
         with np.errstate(all="ignore"):
             return _finish(x._chain(*rule.fn(_ieee(x.real), x.ORDER)))
     if ufunc is np.negative:
@@ -215,6 +220,11 @@ def _binary(ufunc, x, y):
         from ._functions import ufunc_contraction
 
         return ufunc_contraction(ufunc, x, y)
+    from ._kernels import maybe_binary  # Numba kernel above the size threshold
+
+    k = maybe_binary(ufunc, x, y, xd, yd)
+    if k is not None:
+        return k
     with np.errstate(all="ignore"):
         if ufunc is np.add or ufunc is np.subtract:
             return _add(ufunc, x, y, xd, yd)
@@ -275,9 +285,10 @@ def _scale(d, c, divide=False):
 
 def _add(ufunc, x, y, xd, yd):
     if xd and yd:
-        parts = [ufunc(p, q) for p, q in zip(x._parts(), y._parts())]
-        if x._shares_eps() and y._shares_eps():
-            parts[2] = parts[1]
+        shared = x._shares_eps() and y._shares_eps()
+        parts = []
+        for i, (p, q) in enumerate(zip(x._parts(), y._parts())):
+            parts.append(parts[1] if (shared and i == 2) else ufunc(p, q))
         return _finish(x._from(parts))
     d, c = (x, _constant(y)) if xd else (y, _constant(x))
     real = ufunc(x.real if xd else c, y.real if yd else c)

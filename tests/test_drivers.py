@@ -456,3 +456,18 @@ def test_hessian_entries_of_a_monomial(i, j):
             q[b] -= 1
             ref[a, b] = c * np.prod(np.where(q > 0, x ** np.maximum(q, 0), 1.0)) if c else 0.0
     np.testing.assert_allclose(H, ref, rtol=1e-15, atol=0)
+
+
+def test_item_assignment_inside_f_leaves_the_callers_x_alone():
+    """f may write into its input (a read-only view of x is copied before the write)."""
+    x = np.array([0.1, 0.5, 0.9])
+    before = x.copy()
+
+    def f(t):
+        t[0] = t[1] * 3.0
+        return t
+
+    for drv in (dd.derivative, dd.jacobian, dd.second_derivative):
+        drv(f, x)
+        np.testing.assert_array_equal(x, before)
+    np.testing.assert_array_equal(dd.jacobian(f, x), [[0, 3, 0], [0, 1, 0], [0, 0, 1]])
