@@ -6,6 +6,7 @@ precision, with no step size.
 """
 
 from . import optimize
+from ._config import use_numba
 from ._errors import DerivativeLossError, UnsupportedFunctionError
 from .drivers import (
     Derivatives,
@@ -65,6 +66,7 @@ __all__ = [
     "optimize",
     "second_derivative",
     "supported_functions",
+    "use_numba",
     "value_and_derivatives",
     "value_and_gradient",
     "value_and_gradient_of",

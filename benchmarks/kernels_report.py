@@ -1,0 +1,235 @@
+"""What the Numba kernels cost and gain: import time, compile and cache-hit times, the speed
+ratios of issue 3, the size thresholds, and the price of non-contiguous inputs.
+
+Run ``python -m benchmarks.kernels_report`` from the repository root (``--quick`` for a short
+run, ``--json PATH`` to save the figures). Every ratio is measured in the same process and run
+as its reference; start-up costs are measured in fresh subprocesses.
+
+- ``import``: ``import dualdiff`` over ``import numpy`` (median of fresh processes), and
+  whether it imported Numba.
+- ``compile``: a first process with an empty kernel cache (``DUALDIFF_CACHE_DIR``): the first
+  call of one kernel (Numba start-up and one compile), then of ``value_and_derivatives`` of
+  the benchmark ``f`` (its other kernels).
+- ``cache hit``: a second process on that cache: the same first calls, minus a warm call.
+- ``ratios``: ``f(x) = exp(sin x)/(1+x²) + √x·log1p(x)`` on ``linspace(0.1, 2, N)``;
+  value+f'+f'' (``value_and_derivatives``) and value+f' (``derivative``), each on the numpy
+  path and the kernel path, over the time of ``f`` alone.
+- ``crossover``: value+f'+f'' on the numpy path, serial kernels and threaded kernels by size.
+- ``layouts``: one kernel on contiguous, strided (read in place) and transposed (copied) input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+
+import dualdiff as dd
+from benchmarks.timing import measure
+from dualdiff import _kernels
+from dualdiff.hyperdual import _new as hyperdual_from_parts
+from dualdiff.testing import bench_f
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TASKS = (("second", dd.value_and_derivatives), ("first", dd.derivative))
+"""``second``: value+f'+f'' (one HyperDual evaluation); ``first``: value+f' (one Dual)."""
+CROSSOVER_SIZES = (10**3, 3 * 10**3, 10**4, 2 * 10**4, 5 * 10**4, 10**5, 2 * 10**5)
+
+
+def _python(code: str, env: dict | None = None) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
+        check=True,
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def import_time(runs: int = 7) -> dict:
+    """Median ``import numpy`` and ``import dualdiff`` (after numpy) in fresh processes."""
+    code = """
+        import json, sys, time
+        t0 = time.perf_counter()
+        import numpy
+        t1 = time.perf_counter()
+        import dualdiff
+        t2 = time.perf_counter()
+        print(json.dumps([t1 - t0, t2 - t1, "numba" in sys.modules or "llvmlite" in sys.modules]))
+    """
+    samples = [json.loads(_python(code)) for _ in range(runs)]
+    return {
+        "numpy_s": statistics.median(s[0] for s in samples),
+        "dualdiff_over_numpy_s": statistics.median(s[1] for s in samples),
+        "imports_numba": any(s[2] for s in samples),
+    }
+
+
+_FIRST_CALLS = """
+    import json, sys, time
+    import numpy as np
+    import dualdiff as dd
+    from dualdiff.testing import bench_f
+    x = np.linspace(0.1, 2.0, {n})
+    dd.use_numba(True)
+    out = {{}}
+    for name, fn in (
+        ("one kernel (sin on a Dual)", lambda: np.sin(dd.Dual(x, 1.0))),
+        ("value_and_derivatives(f)", lambda: dd.value_and_derivatives(bench_f, x)),
+    ):
+        t0 = time.perf_counter(); fn(); first = time.perf_counter() - t0
+        warm = min(
+            (lambda t: (fn(), time.perf_counter() - t)[1])(time.perf_counter()) for _ in range(5)
+        )
+        out[name] = {{"first_s": first, "warm_s": warm, "overhead_s": first - warm}}
+    out["numba_imported"] = "numba" in sys.modules
+    print(json.dumps(out))
+"""
+
+
+def first_calls(n: int = 10**5) -> dict:
+    """First calls in a process that compiles (empty cache) and in one that loads the cache."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = {"DUALDIFF_CACHE_DIR": cache}
+        compiled = json.loads(_python(_FIRST_CALLS.format(n=n), env))
+        loaded = json.loads(_python(_FIRST_CALLS.format(n=n), env))
+        kernels = len(list(Path(cache).rglob("*-*.o")))
+    return {"n": n, "compile": compiled, "cache_hit": loaded, "kernels_cached": kernels}
+
+
+def _time(fn, repeat: int) -> float:
+    timing, _ = measure(fn, repeat=repeat, min_time=0.02, max_time=20.0)
+    return timing.median
+
+
+def ratios(sizes=(10**5, 10**7), repeat: int = 7) -> list[dict]:
+    """value+f'+f'' and value+f' over f alone, numpy path and kernel path, same run."""
+    rows = []
+    for n in sizes:
+        x = np.linspace(0.1, 2.0, n)
+        rep = repeat if n <= 10**6 else max(3, repeat // 2)
+        primal = _time(lambda x=x: bench_f(x), rep)
+        row = {"n": n, "primal_s": primal}
+        for task, driver in TASKS:
+            for path, enabled in (("numpy", False), ("kernel", True)):
+                with dd.use_numba(enabled):
+                    driver(bench_f, x)  # compile or load outside the timer
+                    row[f"{task}_{path}"] = _time(lambda d=driver, x=x: d(bench_f, x), rep) / primal
+            row[f"{task}_gain"] = row[f"{task}_numpy"] / row[f"{task}_kernel"]
+        rows.append(row)
+    return rows
+
+
+def crossover(sizes=CROSSOVER_SIZES) -> list:
+    """value+f'+f'' by size: numpy path, serial kernels, kernels split over threads."""
+    rows = []
+    for n in sizes:
+        x = np.linspace(0.1, 2.0, n)
+        row = {"n": n}
+        for path, kw in (
+            ("numpy", {"enabled": False}),
+            ("serial", {"enabled": True, "threshold": 0, "parallel_threshold": 10**12}),
+            ("threads", {"enabled": True, "threshold": 0, "parallel_threshold": 0}),
+        ):
+            with dd.use_numba(**kw):
+                dd.value_and_derivatives(bench_f, x)
+                row[path] = _time(lambda x=x: dd.value_and_derivatives(bench_f, x), 7)
+        rows.append(row)
+    return rows
+
+
+def layouts(n: int = 10**6) -> dict:
+    """One HyperDual ``sin`` kernel on contiguous, strided and transposed (copied) input."""
+    m = int(np.sqrt(n))
+    a = np.linspace(0.1, 2.0, 2 * m * m).reshape(2 * m, m)
+    out = {}
+    with dd.use_numba(True, threshold=0):
+        for name, view in (
+            ("contiguous", a[:m]),
+            ("strided (read in place)", a[::2]),
+            ("transposed (copied)", a[:m].T),
+        ):
+            h = hyperdual_from_parts(view, view, view, view, "", "")  # parts keep the layout
+            np.sin(h)
+            out[name] = _time(lambda h=h: np.sin(h), 7)
+    return out
+
+
+def run(quick: bool = False) -> dict:
+    """Every figure of this report."""
+    sizes = (10**5, 10**6) if quick else (10**5, 10**7)
+    return {
+        "threads": _kernels.num_threads(),
+        "settings": repr(dd.use_numba()),
+        "import": import_time(3 if quick else 7),
+        "first_calls": first_calls(),
+        "ratios": ratios(sizes, 3 if quick else 7),
+        "crossover": crossover((10**3, 10**4, 10**5) if quick else CROSSOVER_SIZES),
+        "layouts": layouts(10**5 if quick else 10**6),
+    }
+
+
+def print_report(r: dict) -> None:
+    print(f"settings: {r['settings']}; threads: {r['threads']}")
+    imp = r["import"]
+    print(
+        f"import: numpy {imp['numpy_s'] * 1e3:.1f} ms, dualdiff over numpy "
+        f"{imp['dualdiff_over_numpy_s'] * 1e3:.1f} ms (imports Numba: {imp['imports_numba']})"
+    )
+    fc = r["first_calls"]
+    for label in ("compile", "cache_hit"):
+        for name, t in fc[label].items():
+            if isinstance(t, dict):
+                print(
+                    f"{label:9s} {name:28s}: first {t['first_s'] * 1e3:8.1f} ms, warm "
+                    f"{t['warm_s'] * 1e3:6.2f} ms, first-call cost {t['overhead_s'] * 1e3:8.1f} ms"
+                )
+        print(f"{label:9s} Numba imported: {fc[label]['numba_imported']}")
+    print(f"kernels compiled into the cache by the first process: {fc['kernels_cached']}")
+    for row in r["ratios"]:
+        cells = [
+            f"{label} numpy {row[task + '_numpy']:.2f}x kernel {row[task + '_kernel']:.2f}x "
+            f"(gain {row[task + '_gain']:.2f})"
+            for task, label in (("second", "value+f'+f''"), ("first", "value+f'"))
+        ]
+        print(f"N={row['n']:.0e}: f {row['primal_s'] * 1e3:.2f} ms | " + " | ".join(cells))
+    print("crossover, value+f'+f'' (ms): N, numpy, serial kernels, threaded kernels")
+    for row in r["crossover"]:
+        print(
+            f"  {row['n']:>7d} {row['numpy'] * 1e3:9.3f} {row['serial'] * 1e3:9.3f} "
+            f"{row['threads'] * 1e3:9.3f}"
+        )
+    print(
+        "layouts, sin(HyperDual) (ms): "
+        + ", ".join(f"{k} {v * 1e3:.2f}" for k, v in r["layouts"].items())
+    )
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    report = run(args.quick)
+    report["wall_s"] = time.perf_counter() - started
+    print_report(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
