@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 
-DEFAULT_THRESHOLD = 20_000
+DEFAULT_THRESHOLD = 30_000
 """Smallest output (in elements) sent to a kernel: the measured crossover with the numpy path
 on a 2-core machine (``python -m benchmarks.kernels_report``, "crossover")."""
 
