@@ -9,7 +9,7 @@ from ._base import DualBase, as_float_component, fit_component
 from ._scalar_path import SCALAR_UNARY, scalar_power
 
 _object_new = object.__new__
-_product = alg.scalar_dual_product
+_quotient = alg.scalar_dual_quotient
 
 
 def _new(real, dual, d: str) -> Dual:
@@ -17,6 +17,17 @@ def _new(real, dual, d: str) -> Dual:
     x.real = real
     x.dual = dual
     x._d = d
+    x._f = type(real) is float and type(dual) is float
+    return x
+
+
+def _floats(real: float, dual: float) -> Dual:
+    """A Dual of two Python floats, built inline-cheap for the fast paths."""
+    x = _object_new(Dual)
+    x.real = real
+    x.dual = dual
+    x._d = ""
+    x._f = True
     return x
 
 
@@ -41,7 +52,8 @@ class Dual(DualBase):
     True
     """
 
-    __slots__ = ("real", "dual", "_d")
+    # _f: both parts are Python floats, so the fast paths below apply.
+    __slots__ = ("real", "dual", "_d", "_f")
     _NAMES = ("real", "dual")
     ORDER = 1
 
@@ -53,6 +65,7 @@ class Dual(DualBase):
         self.real = real
         self.dual = dual
         self._d = "y" if dirs else ""
+        self._f = type(real) is float and type(dual) is float
 
     # -- hooks used by the shared machinery
     def _parts(self):
@@ -81,122 +94,100 @@ class Dual(DualBase):
     def _quotient(self, y):
         return _new(*alg.dual_quotient(self.real, self.dual, y.real, y.dual, self._d), self._d)
 
-    # -- Python-float fast paths (scalar forms of the algebra; everything else -> numpy)
+    # -- Python-float fast paths (scalar forms of the algebra; everything else -> numpy).
+    # Objects are built inline where a helper call would cost a third of the operation.
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        a = self.real
-        b = self.dual
-        if type(b) is float and type(a) is float and len(inputs) == 1 and not kwargs:
+        if self._f and len(inputs) == 1 and not kwargs:
             rule = SCALAR_UNARY.get(ufunc)
             if rule is not None and method == "__call__":
                 try:
-                    f0, f1, _ = rule(a, 1)
+                    f0, f1, _ = rule(self.real, 1)
                 except (ArithmeticError, ValueError):
                     pass
                 else:
-                    # Object built inline: a helper call here costs a third of the operation.
                     x = _object_new(Dual)
-                    x.real, x.dual, x._d = f0, f1 * b, ""
+                    x.real, x.dual, x._d, x._f = f0, f1 * self.dual, "", True
                     return x
         return DualBase.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
 
     def __add__(self, other):
-        a = self.real
-        b = self.dual
-        if type(a) is float and type(b) is float:
+        if self._f:
             t = type(other)
             if t is Dual:
-                if type(other.dual) is float and type(other.real) is float:
-                    return _new(a + other.real, b + other.dual, "")
+                if other._f:
+                    return _floats(self.real + other.real, self.dual + other.dual)
             elif t is float or t is int:
-                return _new(a + other, b, "")
+                return _floats(self.real + other, self.dual)
         return np.add(self, other)
 
     def __radd__(self, other):
-        a = self.real
-        if (type(other) is float or type(other) is int) and type(a) is float:
-            if type(self.dual) is float:
-                return _new(other + a, self.dual, "")
+        if self._f and (type(other) is float or type(other) is int):
+            return _floats(other + self.real, self.dual)
         return np.add(other, self)
 
     def __sub__(self, other):
-        a = self.real
-        b = self.dual
-        if type(a) is float and type(b) is float:
+        if self._f:
             t = type(other)
             if t is Dual:
-                if type(other.dual) is float and type(other.real) is float:
-                    return _new(a - other.real, b - other.dual, "")
+                if other._f:
+                    return _floats(self.real - other.real, self.dual - other.dual)
             elif t is float or t is int:
-                return _new(a - other, b, "")
+                return _floats(self.real - other, self.dual)
         return np.subtract(self, other)
 
     def __rsub__(self, other):
-        a = self.real
-        if (type(other) is float or type(other) is int) and type(a) is float:
-            if type(self.dual) is float:
-                return _new(other - a, -self.dual, "")
+        if self._f and (type(other) is float or type(other) is int):
+            return _floats(other - self.real, -self.dual)
         return np.subtract(other, self)
 
     def __mul__(self, other):
-        a = self.real
-        b = self.dual
-        if type(a) is float and type(b) is float:
+        if self._f:
             t = type(other)
             if t is Dual:
-                c = other.real
-                d = other.dual
-                if type(c) is float and type(d) is float:
+                if other._f:
+                    # the product rule written inline: the listed exception in _algebra
+                    a, b, c, d = self.real, self.dual, other.real, other.dual
                     x = _object_new(Dual)
-                    x.real, x.dual = _product(a, b, c, d)
-                    x._d = ""
+                    x.real, x.dual, x._d, x._f = a * c, a * d + b * c, "", True
                     return x
             elif t is float or t is int:
-                return _new(a * other, b * other, "")
+                return _floats(self.real * other, self.dual * other)
         return np.multiply(self, other)
 
     def __rmul__(self, other):
-        a = self.real
-        if (type(other) is float or type(other) is int) and type(a) is float:
-            if type(self.dual) is float:
-                return _new(other * a, other * self.dual, "")
+        if self._f and (type(other) is float or type(other) is int):
+            return _floats(other * self.real, other * self.dual)
         return np.multiply(other, self)
 
     def __truediv__(self, other):
-        a = self.real
-        b = self.dual
-        if type(a) is float and type(b) is float:
+        if self._f:
             t = type(other)
             try:
                 if t is Dual:
-                    c = other.real
-                    d = other.dual
-                    if type(c) is float and type(d) is float:
-                        return _new(*alg.scalar_dual_quotient(a, b, c, d), "")
+                    if other._f:
+                        x = _object_new(Dual)
+                        x.real, x.dual = _quotient(self.real, self.dual, other.real, other.dual)
+                        x._d, x._f = "", True
+                        return x
                 elif t is float or t is int:
-                    return _new(a / other, b / other, "")
+                    return _floats(self.real / other, self.dual / other)
             except ZeroDivisionError:
                 pass
         return np.divide(self, other)
 
     def __rtruediv__(self, other):
-        a = self.real
-        b = self.dual
-        if (type(other) is float or type(other) is int) and type(a) is float:
-            if type(b) is float:
-                try:
-                    return _new(*alg.scalar_dual_quotient(other, 0.0, a, b), "")
-                except ZeroDivisionError:
-                    pass
+        if self._f and (type(other) is float or type(other) is int):
+            try:
+                return _floats(*_quotient(other, 0.0, self.real, self.dual))
+            except ZeroDivisionError:
+                pass
         return np.divide(other, self)
 
     def __pow__(self, other):
-        a = self.real
-        b = self.dual
-        if (type(other) is float or type(other) is int) and type(a) is float:
-            if type(b) is float:
-                r = scalar_power(a, other, 1)
-                if r is not None:
-                    return _new(r[0], r[1] * b, "")
+        if self._f and (type(other) is float or type(other) is int):
+            r = scalar_power(self.real, other, 1)
+            if r is not None:
+                return _floats(r[0], r[1] * self.dual)
         return np.power(self, other)
 
     def __neg__(self):

@@ -10,7 +10,7 @@ from ._scalar_path import SCALAR_UNARY, scalar_power
 
 _object_new = object.__new__
 _chain = alg.scalar_hyper_chain
-_product = alg.scalar_hyper_product
+_quotient = alg.scalar_hyper_quotient
 
 
 def _new(real, eps1, eps2, eps12, d1: str, d2: str) -> HyperDual:
@@ -21,16 +21,26 @@ def _new(real, eps1, eps2, eps12, d1: str, d2: str) -> HyperDual:
     x.eps12 = eps12
     x._d1 = d1
     x._d2 = d2
+    x._f = _all_floats(real, eps1, eps2, eps12)
     return x
 
 
-def _floats(x) -> bool:
+def _all_floats(real, eps1, eps2, eps12) -> bool:
     return (
-        type(x.real) is float
-        and type(x.eps1) is float
-        and type(x.eps2) is float
-        and type(x.eps12) is float
+        type(real) is float and type(eps1) is float and type(eps2) is float and type(eps12) is float
     )
+
+
+def _floats(real: float, eps1: float, eps2: float, eps12: float) -> HyperDual:
+    """A HyperDual of four Python floats, for the fast paths."""
+    x = _object_new(HyperDual)
+    x.real = real
+    x.eps1 = eps1
+    x.eps2 = eps2
+    x.eps12 = eps12
+    x._d1 = x._d2 = ""
+    x._f = True
+    return x
 
 
 class HyperDual(DualBase):
@@ -60,7 +70,8 @@ class HyperDual(DualBase):
     True
     """
 
-    __slots__ = ("real", "eps1", "eps2", "eps12", "_d1", "_d2")
+    # _f: all four parts are Python floats, so the fast paths below apply.
+    __slots__ = ("real", "eps1", "eps2", "eps12", "_d1", "_d2", "_f")
     _NAMES = ("real", "eps1", "eps2", "eps12")
     ORDER = 2
 
@@ -79,6 +90,7 @@ class HyperDual(DualBase):
         self.eps12 = eps12
         self._d1 = "y" if k1 else ""
         self._d2 = "z" if k2 else ""
+        self._f = _all_floats(self.real, self.eps1, self.eps2, self.eps12)
 
     def _parts(self):
         return (self.real, self.eps1, self.eps2, self.eps12)
@@ -107,9 +119,10 @@ class HyperDual(DualBase):
         parts = alg.hyper_quotient(self._parts(), y._parts(), self._d1, self._d2)
         return _new(*parts, self._d1, self._d2)
 
-    # -- Python-float fast paths (scalar forms of the algebra; everything else -> numpy)
+    # -- Python-float fast paths (scalar forms of the algebra; everything else -> numpy).
+    # Objects are built inline where a helper call would cost a third of the operation.
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if len(inputs) == 1 and not kwargs and method == "__call__" and _floats(self):
+        if self._f and len(inputs) == 1 and not kwargs and method == "__call__":
             rule = SCALAR_UNARY.get(ufunc)
             if rule is not None:
                 try:
@@ -117,104 +130,96 @@ class HyperDual(DualBase):
                 except (ArithmeticError, ValueError):
                     pass
                 else:
-                    # Object built inline: a helper call here costs a third of the operation.
                     x = _object_new(HyperDual)
                     x.real, x.eps1, x.eps2, x.eps12 = _chain(
                         f0, f1, f2, self.eps1, self.eps2, self.eps12
                     )
                     x._d1 = x._d2 = ""
+                    x._f = True
                     return x
         return DualBase.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
 
     def __add__(self, other):
-        if _floats(self):
+        if self._f:
             t = type(other)
             if t is HyperDual:
-                if _floats(other):
-                    return _new(
-                        self.real + other.real,
-                        self.eps1 + other.eps1,
-                        self.eps2 + other.eps2,
-                        self.eps12 + other.eps12,
-                        "",
-                        "",
-                    )
+                if other._f:
+                    return _floats(
+                        self.real + other.real, self.eps1 + other.eps1,
+                        self.eps2 + other.eps2, self.eps12 + other.eps12,
+                    )  # fmt: skip
             elif t is float or t is int:
-                return _new(self.real + other, self.eps1, self.eps2, self.eps12, "", "")
+                return _floats(self.real + other, self.eps1, self.eps2, self.eps12)
         return np.add(self, other)
 
     def __radd__(self, other):
-        if (type(other) is float or type(other) is int) and _floats(self):
-            return _new(other + self.real, self.eps1, self.eps2, self.eps12, "", "")
+        if self._f and (type(other) is float or type(other) is int):
+            return _floats(other + self.real, self.eps1, self.eps2, self.eps12)
         return np.add(other, self)
 
     def __sub__(self, other):
-        if _floats(self):
+        if self._f:
             t = type(other)
             if t is HyperDual:
-                if _floats(other):
-                    return _new(
-                        self.real - other.real,
-                        self.eps1 - other.eps1,
-                        self.eps2 - other.eps2,
-                        self.eps12 - other.eps12,
-                        "",
-                        "",
-                    )
+                if other._f:
+                    return _floats(
+                        self.real - other.real, self.eps1 - other.eps1,
+                        self.eps2 - other.eps2, self.eps12 - other.eps12,
+                    )  # fmt: skip
             elif t is float or t is int:
-                return _new(self.real - other, self.eps1, self.eps2, self.eps12, "", "")
+                return _floats(self.real - other, self.eps1, self.eps2, self.eps12)
         return np.subtract(self, other)
 
     def __rsub__(self, other):
-        if (type(other) is float or type(other) is int) and _floats(self):
-            return _new(other - self.real, -self.eps1, -self.eps2, -self.eps12, "", "")
+        if self._f and (type(other) is float or type(other) is int):
+            return _floats(other - self.real, -self.eps1, -self.eps2, -self.eps12)
         return np.subtract(other, self)
 
     def __mul__(self, other):
-        if _floats(self):
+        if self._f:
             t = type(other)
             if t is HyperDual:
-                if _floats(other):
+                if other._f:
+                    # the product rule written inline: the listed exception in _algebra
+                    a1, b1, c1, d1 = self.real, self.eps1, self.eps2, self.eps12
+                    a2, b2, c2, d2 = other.real, other.eps1, other.eps2, other.eps12
                     x = _object_new(HyperDual)
-                    x.real, x.eps1, x.eps2, x.eps12 = _product(
-                        self.real, self.eps1, self.eps2, self.eps12,
-                        other.real, other.eps1, other.eps2, other.eps12,
-                    )  # fmt: skip
+                    x.real = a1 * a2
+                    x.eps1 = a1 * b2 + b1 * a2
+                    x.eps2 = a1 * c2 + c1 * a2
+                    x.eps12 = a1 * d2 + b1 * c2 + c1 * b2 + d1 * a2
                     x._d1 = x._d2 = ""
+                    x._f = True
                     return x
             elif t is float or t is int:
-                return _new(
-                    self.real * other, self.eps1 * other, self.eps2 * other, self.eps12 * other,
-                    "", "",
-                )  # fmt: skip
+                return _floats(
+                    self.real * other, self.eps1 * other, self.eps2 * other, self.eps12 * other
+                )
         return np.multiply(self, other)
 
     def __rmul__(self, other):
-        if (type(other) is float or type(other) is int) and _floats(self):
-            return _new(
-                other * self.real, other * self.eps1, other * self.eps2, other * self.eps12,
-                "", "",
-            )  # fmt: skip
+        if self._f and (type(other) is float or type(other) is int):
+            return _floats(
+                other * self.real, other * self.eps1, other * self.eps2, other * self.eps12
+            )
         return np.multiply(other, self)
 
     def __truediv__(self, other):
-        if _floats(self):
+        if self._f:
             t = type(other)
             try:
                 if t is HyperDual:
-                    if _floats(other):
-                        return _new(
-                            *alg.scalar_hyper_quotient(
+                    if other._f:
+                        return _floats(
+                            *_quotient(
                                 self.real, self.eps1, self.eps2, self.eps12,
                                 other.real, other.eps1, other.eps2, other.eps12,
-                            ),
-                            "",
-                            "",
+                            )
                         )  # fmt: skip
                 elif t is float or t is int:
-                    return _new(
+                    return _floats(
                         self.real / other, self.eps1 / other, self.eps2 / other,
-                        self.eps12 / other, "", "",
+                        self.eps12 / other,
                     )  # fmt: skip
             except ZeroDivisionError:
                 pass
@@ -224,10 +229,10 @@ class HyperDual(DualBase):
         return np.divide(other, self)
 
     def __pow__(self, other):
-        if (type(other) is float or type(other) is int) and _floats(self):
+        if self._f and (type(other) is float or type(other) is int):
             r = scalar_power(self.real, other)
             if r is not None:
-                return _new(*alg.scalar_hyper_chain(*r, self.eps1, self.eps2, self.eps12), "", "")
+                return _floats(*_chain(*r, self.eps1, self.eps2, self.eps12))
         return np.power(self, other)
 
     def __neg__(self):
