@@ -149,9 +149,10 @@ def hyper_product(x, y, d1: str, d2: str, P=emul):
     d12 = d1 + d2
     g1 = _add(P(a1, "", b2, d1), P(b1, d1, a2, ""))
     g2 = g1 if (b1 is c1 and b2 is c2) else _add(P(a1, "", c2, d2), P(c1, d2, a2, ""))
+    # Grouped as (a1d2 + d1a2) + (b1c2 + c1b2) so that x·y and y·x are bitwise equal.
     g12 = _add(
-        _add(P(a1, "", e2, d12), P(b1, d1, c2, d2)),
-        _add(P(c1, d2, b2, d1), P(e1, d12, a2, "")),
+        _add(P(a1, "", e2, d12), P(e1, d12, a2, "")),
+        _add(P(b1, d1, c2, d2), P(c1, d2, b2, d1)),
     )
     return P(a1, "", a2, ""), g1, g2, g12
 

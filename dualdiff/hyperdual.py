@@ -187,7 +187,7 @@ class HyperDual(DualBase):
                     x.real = a1 * a2
                     x.eps1 = a1 * b2 + b1 * a2
                     x.eps2 = a1 * c2 + c1 * a2
-                    x.eps12 = a1 * d2 + b1 * c2 + c1 * b2 + d1 * a2
+                    x.eps12 = (a1 * d2 + d1 * a2) + (b1 * c2 + c1 * b2)  # commutes bitwise
                     x._d1 = x._d2 = ""
                     x._f = True
                     return x
