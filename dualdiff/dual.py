@@ -106,7 +106,10 @@ class Dual(DualBase):
                     pass
                 else:
                     x = _object_new(Dual)
-                    x.real, x.dual, x._d, x._f = f0, f1 * self.dual, "", True
+                    x.real = f0
+                    x.dual = f1 * self.dual
+                    x._d = ""
+                    x._f = True
                     return x
         return DualBase.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
 
@@ -146,9 +149,13 @@ class Dual(DualBase):
             if t is Dual:
                 if other._f:
                     # the product rule written inline: the listed exception in _algebra
-                    a, b, c, d = self.real, self.dual, other.real, other.dual
+                    a = self.real
+                    c = other.real
                     x = _object_new(Dual)
-                    x.real, x.dual, x._d, x._f = a * c, a * d + b * c, "", True
+                    x.real = a * c
+                    x.dual = a * other.dual + self.dual * c
+                    x._d = ""
+                    x._f = True
                     return x
             elif t is float or t is int:
                 return _floats(self.real * other, self.dual * other)

@@ -181,14 +181,21 @@ class HyperDual(DualBase):
             if t is HyperDual:
                 if other._f:
                     # the product rule written inline: the listed exception in _algebra
-                    a1, b1, c1, d1 = self.real, self.eps1, self.eps2, self.eps12
-                    a2, b2, c2, d2 = other.real, other.eps1, other.eps2, other.eps12
+                    a1 = self.real
+                    b1 = self.eps1
+                    c1 = self.eps2
+                    a2 = other.real
+                    b2 = other.eps1
+                    c2 = other.eps2
+                    d1 = self.eps12
+                    d2 = other.eps12
                     x = _object_new(HyperDual)
                     x.real = a1 * a2
                     x.eps1 = a1 * b2 + b1 * a2
                     x.eps2 = a1 * c2 + c1 * a2
                     x.eps12 = (a1 * d2 + d1 * a2) + (b1 * c2 + c1 * b2)  # commutes bitwise
-                    x._d1 = x._d2 = ""
+                    x._d1 = ""
+                    x._d2 = ""
                     x._f = True
                     return x
             elif t is float or t is int:
