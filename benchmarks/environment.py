@@ -12,6 +12,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 from benchmarks import peers
@@ -20,13 +21,13 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("numpy", "numba", "scipy", "mpmath", "matplotlib", "rich")
 
 _IMPORT_SCRIPT = """
-import time
+import json, sys, time
 t0 = time.perf_counter()
 import numpy
 t1 = time.perf_counter()
 import dualdiff
 t2 = time.perf_counter()
-print(t1 - t0, t2 - t1)
+print(json.dumps([t1 - t0, t2 - t1, "numba" in sys.modules or "llvmlite" in sys.modules]))
 """
 
 _FIRST_CALL_SCRIPT = """
@@ -106,13 +107,15 @@ def timestamp() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
-def _python(script: str, env: dict | None = None) -> str:
+def run_python(script: str, env: dict | None = None) -> str:
+    """Run ``script`` (dedented) in a fresh interpreter from the repository root; its last
+    output line."""
     done = subprocess.run(
-        [sys.executable, "-c", script],
+        [sys.executable, "-c", textwrap.dedent(script)],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
         env={**os.environ, **(env or {})},
         check=True,
     )
@@ -121,10 +124,11 @@ def _python(script: str, env: dict | None = None) -> str:
 
 def import_time(runs: int = 3) -> dict:
     """Median ``import numpy`` and ``import dualdiff`` (after numpy) times, fresh processes."""
-    samples = [tuple(map(float, _python(_IMPORT_SCRIPT).split())) for _ in range(runs)]
+    samples = [json.loads(run_python(_IMPORT_SCRIPT)) for _ in range(runs)]
     return {
         "numpy_s": statistics.median(s[0] for s in samples),
         "dualdiff_over_numpy_s": statistics.median(s[1] for s in samples),
+        "imports_numba": any(s[2] for s in samples),
         "runs": runs,
     }
 
@@ -135,7 +139,7 @@ def numba_first_call(n: int = 10**5, runs: int = 2) -> list[dict]:
     (and fill numba's cache); the later ones load it from the cache."""
     out = []
     for run in range(runs):
-        first, second, third = json.loads(_python(_FIRST_CALL_SCRIPT.format(n=n)))
+        first, second, third = json.loads(run_python(_FIRST_CALL_SCRIPT.format(n=n)))
         out.append(
             {
                 "process": run + 1,

@@ -22,18 +22,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
 import numpy as np
 
 import dualdiff as dd
+from benchmarks.environment import import_time, run_python
 from benchmarks.timing import measure
 from dualdiff import _kernels
 from dualdiff.hyperdual import _new as hyperdual_from_parts
@@ -43,38 +40,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 TASKS = (("second", dd.value_and_derivatives), ("first", dd.derivative))
 """``second``: value+f'+f'' (one HyperDual evaluation); ``first``: value+f' (one Dual)."""
 CROSSOVER_SIZES = (10**3, 3 * 10**3, 10**4, 2 * 10**4, 5 * 10**4, 10**5, 2 * 10**5)
-
-
-def _python(code: str, env: dict | None = None) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, **(env or {})},
-        check=True,
-    )
-    return done.stdout.strip().splitlines()[-1]
-
-
-def import_time(runs: int = 7) -> dict:
-    """Median ``import numpy`` and ``import dualdiff`` (after numpy) in fresh processes."""
-    code = """
-        import json, sys, time
-        t0 = time.perf_counter()
-        import numpy
-        t1 = time.perf_counter()
-        import dualdiff
-        t2 = time.perf_counter()
-        print(json.dumps([t1 - t0, t2 - t1, "numba" in sys.modules or "llvmlite" in sys.modules]))
-    """
-    samples = [json.loads(_python(code)) for _ in range(runs)]
-    return {
-        "numpy_s": statistics.median(s[0] for s in samples),
-        "dualdiff_over_numpy_s": statistics.median(s[1] for s in samples),
-        "imports_numba": any(s[2] for s in samples),
-    }
 
 
 _FIRST_CALLS = """
@@ -103,8 +68,8 @@ def first_calls(n: int = 10**5) -> dict:
     """First calls in a process that compiles (empty cache) and in one that loads the cache."""
     with tempfile.TemporaryDirectory() as cache:
         env = {"DUALDIFF_CACHE_DIR": cache}
-        compiled = json.loads(_python(_FIRST_CALLS.format(n=n), env))
-        loaded = json.loads(_python(_FIRST_CALLS.format(n=n), env))
+        compiled = json.loads(run_python(_FIRST_CALLS.format(n=n), env))
+        loaded = json.loads(run_python(_FIRST_CALLS.format(n=n), env))
         kernels = len(list(Path(cache).rglob("*-*.o")))
     return {"n": n, "compile": compiled, "cache_hit": loaded, "kernels_cached": kernels}
 
