@@ -19,7 +19,8 @@ The Numba kernels compile these same functions with ``P`` a scalar product. The 
 fast paths in :mod:`dualdiff.dual` and :mod:`dualdiff.hyperdual` use the ``scalar_*`` forms at
 the end of this module (the same formulas written with ``*``). The listed exception: those
 fast paths write the scalar product rule out inline (``Dual.__mul__``, ``HyperDual.__mul__``),
-since a function call costs a fifth of the whole multiply; ``tests/test_types.py`` checks them
+and the Dual chain ``f1·b`` in ``Dual.__array_ufunc__`` and ``Dual.__pow__``, since a function
+call costs a fifth of the whole operation; ``tests/test_types.py`` checks them
 against the general chain rule.
 """
 

@@ -57,7 +57,7 @@ from ._rules import BINARY_RULES, UNARY_RULES
 
 FALLBACKS: dict[str, str] = {
     "scipy.special rules": "Numba has no implementation of the scipy.special ufuncs",
-    "x**c with an array c": "its rule (_ufuncs._const_exponent_rule) is not in the table",
+    "x**c with an array c": "the power_const kernel takes one scalar exponent",
     "x * c, x / c, x + c, x - c (c constant)": "linear: one numpy operation per component",
     "matmul, dot, einsum, reductions": "not elementwise",
     "a direction axis of length 0 on a non-empty array": "nothing to loop over",
@@ -125,7 +125,7 @@ def maybe_binary(ufunc, x, y, xd: bool, yd: bool):
         cy = y if yd else as_float_component(y, "operand")
     except (TypeError, ValueError):
         return None  # the numpy path raises the right error
-    if fn_id == "power_const":  # x**c: an array exponent has no rule in the table
+    if fn_id == "power_const":  # x**c: the kernel takes one scalar exponent
         return _run(fn_id, (x,), float(cy)) if np.ndim(cy) == 0 else None
     return _run(fn_id, (cx, cy))
 

@@ -273,9 +273,12 @@ def _power_rule(x, y, order=2):
     fy = np.where(x == 0.0, 0.0, f * lx)
     fxy = np.where(x == 0.0, 0.0, ym1 * (1.0 + y * lx))
     fyy = np.where(x == 0.0, 0.0, fy * lx)
+    # x**0 is constant: its x-derivatives are 0 even at x == 0 (where 0 * 0**-1 is nan).
+    fx = np.where(y == 0.0, 0.0, y * ym1)
     if order < 2:
-        return f, y * ym1, fy, None, None, None
-    return f, y * ym1, fy, y * (y - 1.0) * np.power(x, y - 2.0), fxy, fyy
+        return f, fx, fy, None, None, None
+    fxx = np.where(y == 0.0, 0.0, y * (y - 1.0) * np.power(x, y - 2.0))
+    return f, fx, fy, fxx, fxy, fyy
 
 
 binary(np.power, domain=((0.1, 10.0), (-3.0, 3.0)))(_power_rule)

@@ -253,25 +253,13 @@ def _binary(ufunc, x, y):
             return _finish(x._binary_chain(y, *rule.fn(_ieee(x.real), _ieee(y.real), x.ORDER)))
         if xd:
             c = _constant(y)
-            if ufunc is np.power or ufunc is np.float_power:
-                if np.ndim(c) == 0:
-                    return _finish(x._chain(*power_const(_ieee(x.real), c, x.ORDER)))
-                f, fx, _, fxx, _, _ = _const_exponent_rule(x.real, c)
-            else:
-                f, fx, _, fxx, _, _ = rule.fn(_ieee(x.real), c, x.ORDER)
+            if (ufunc is np.power or ufunc is np.float_power) and np.ndim(c) == 0:
+                return _finish(x._chain(*power_const(_ieee(x.real), c, x.ORDER)))
+            f, fx, _, fxx, _, _ = rule.fn(_ieee(x.real), c, x.ORDER)
             return _finish(x._chain(f, fx, fxx))
         c = _constant(x)
         f, _, fy, _, _, fyy = rule.fn(c, _ieee(y.real), y.ORDER)
         return _finish(y._chain(f, fy, fyy))
-
-
-def _const_exponent_rule(a, c):
-    """Array exponent: power_const elementwise (``x**0`` keeps zero derivatives)."""
-    c = np.asarray(c, dtype=float)
-    f0 = np.power(a, c)
-    f1 = np.where(c == 0.0, 0.0, c * np.power(a, c - 1.0))
-    f2 = np.where(c == 0.0, 0.0, c * (c - 1.0) * np.power(a, c - 2.0))
-    return f0, f1, None, f2, None, None
 
 
 def _scale(d, c, divide=False):
