@@ -70,8 +70,14 @@ def first_calls(n: int = 10**5) -> dict:
         env = {"DUALDIFF_CACHE_DIR": cache}
         compiled = json.loads(run_python(_FIRST_CALLS.format(n=n), env))
         loaded = json.loads(run_python(_FIRST_CALLS.format(n=n), env))
-        kernels = len(list(Path(cache).rglob("*-*.o")))
-    return {"n": n, "compile": compiled, "cache_hit": loaded, "kernels_cached": kernels}
+        files = [p.suffix for p in Path(cache).rglob("*-*.*") if p.suffix in (".so", ".o")]
+    return {
+        "n": n,
+        "compile": compiled,
+        "cache_hit": loaded,
+        "kernels_cached": len(files),
+        "cache_format": "shared library" if ".so" in files else "object file (llvmlite)",
+    }
 
 
 def _time(fn, repeat: int) -> float:
@@ -162,7 +168,10 @@ def print_report(r: dict) -> None:
                     f"{t['warm_s'] * 1e3:6.2f} ms, first-call cost {t['overhead_s'] * 1e3:8.1f} ms"
                 )
         print(f"{label:9s} Numba imported: {fc[label]['numba_imported']}")
-    print(f"kernels compiled into the cache by the first process: {fc['kernels_cached']}")
+    print(
+        f"kernels compiled into the cache by the first process: {fc['kernels_cached']} "
+        f"({fc['cache_format']})"
+    )
     for row in r["ratios"]:
         cells = [
             f"{label} numpy {row[task + '_numpy']:.2f}x kernel {row[task + '_kernel']:.2f}x "

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 import dualdiff as dd
-from dualdiff import _config, _kernels
+from dualdiff import _config, _kernel_cache, _kernels
 from dualdiff._rules import BINARY_RULES, UNARY_RULES
 
 pytest.importorskip("numba")
@@ -300,7 +300,7 @@ def test_output_memory_is_recycled(kernels):
 
 
 def test_loader_rejects_what_it_cannot_link():
-    loader = _kernels._loader()
+    loader = _kernel_cache._loader()
     if loader is None:
         pytest.skip("no object-code loader on this platform")
     assert loader.load_bytes(b"not an object file", "kernel", "dual_unary") is None
@@ -391,23 +391,50 @@ def test_environment_switches():
     assert json.loads(out) == [False, 1234, {}, False]
 
 
+_SECOND_PROCESS = """
+    import json, sys, time
+    import numpy as np
+    import dualdiff as dd
+    from dualdiff import _kernels
+    x = np.linspace(0.1, 2.0, 300)
+    dd.use_numba(True, threshold=0)
+    y = dd.value_and_derivatives(lambda t: np.sqrt(t) * np.log1p(t), x)
+    how = sorted(set(_kernels.compiled_kernels().values()))
+    heavy = [m for m in ("numba", "llvmlite.binding") if m in sys.modules]
+    print(json.dumps([float(np.sum(y.second)), how, heavy]))
+"""
+
+
 def test_disk_cache_is_used_by_a_second_process(tmp_path):
-    code = """
-        import json, sys, time
-        import numpy as np
-        import dualdiff as dd
-        from dualdiff import _kernels
-        x = np.linspace(0.1, 2.0, 300)
-        dd.use_numba(True, threshold=0)
-        t0 = time.perf_counter()
-        y = dd.value_and_derivatives(lambda t: np.sqrt(t) * np.log1p(t), x)
-        dt = time.perf_counter() - t0
-        print(json.dumps([float(np.sum(y.second)), "numba" in sys.modules, dt]))
-    """
-    first = json.loads(_run(code, DUALDIFF_CACHE_DIR=str(tmp_path)))
-    files = sorted(p.name for p in tmp_path.rglob("*.o"))
+    """With a C compiler: shared libraries, opened by a later process with ctypes alone."""
+    first = json.loads(_run(_SECOND_PROCESS, DUALDIFF_CACHE_DIR=str(tmp_path)))
+    files = sorted(p.name for p in tmp_path.rglob("*-*.*"))
+    if not any(name.endswith(".so") for name in files):
+        pytest.skip(f"no shared library was linked: {files}")
     assert any(name.startswith("hyper_binary-product") for name in files)
-    second = json.loads(_run(code, DUALDIFF_CACHE_DIR=str(tmp_path)))
-    assert first[1] is True  # compiled with Numba
-    assert second[1] is False  # loaded from the cache, Numba never imported
+    second = json.loads(_run(_SECOND_PROCESS, DUALDIFF_CACHE_DIR=str(tmp_path)))
+    assert first[1:] == [["compiled"], ["numba", "llvmlite.binding"]]
+    assert second[1:] == [["loaded"], []]  # neither Numba nor llvmlite imported
     assert second[0] == first[0]
+
+
+def test_disk_cache_without_a_c_compiler(tmp_path):
+    """Where linking fails, object files are kept and loaded with llvmlite (never Numba)."""
+    env = {"DUALDIFF_CACHE_DIR": str(tmp_path), "CC": "false"}  # a 'compiler' that fails
+    first = json.loads(_run(_SECOND_PROCESS, **env))
+    files = sorted(p.name for p in tmp_path.rglob("*-*.*"))
+    assert files and all(name.endswith(".o") for name in files)
+    second = json.loads(_run(_SECOND_PROCESS, **env))
+    assert first[1] == ["compiled"] and second[1] == ["loaded"]
+    assert second[2] == ["llvmlite.binding"]
+    assert second[0] == first[0]
+
+
+def test_a_damaged_cache_entry_is_compiled_again(tmp_path):
+    """A truncated library or object file is not loaded: the kernel is compiled afresh."""
+    first = json.loads(_run(_SECOND_PROCESS, DUALDIFF_CACHE_DIR=str(tmp_path)))
+    for path in tmp_path.rglob("*-*.*"):
+        if path.suffix in (".so", ".o"):
+            path.write_bytes(path.read_bytes()[:100])
+    second = json.loads(_run(_SECOND_PROCESS, DUALDIFF_CACHE_DIR=str(tmp_path)))
+    assert second[1] == ["compiled"] and second[0] == first[0]
