@@ -204,12 +204,13 @@ def _run(fn_id: str, operands: tuple, prm: float = 0.0):
 
 class _Lease:
     """Owner of a recycled block seen as an array: when the last array on it dies, the block
-    goes back to :data:`_BUFFERS` instead of to ``free``."""
+    goes back to its pool (:class:`_Buffers`) instead of to the system."""
 
-    __slots__ = ("block", "__array_interface__")
+    __slots__ = ("block", "pool", "__array_interface__")
 
-    def __init__(self, block: tuple, shape: tuple):
+    def __init__(self, block: tuple, shape: tuple, pool: _Buffers):
         self.block = block
+        self.pool = pool
         self.__array_interface__ = {
             "data": (block[1], False),
             "shape": shape,
@@ -219,29 +220,44 @@ class _Lease:
 
     def __del__(self):
         try:
-            _BUFFERS.give(self.block)
+            self.pool.give(self.block)
         except Exception:  # noqa: BLE001, S110 - interpreter shutdown
             pass
 
 
 class _Buffers:
-    """Recycles the memory of kernel outputs up to ``MAX_BLOCK`` bytes each, ``MAX_TOTAL`` in
-    all. Fresh memory costs a page fault per 4 KiB on first write, which can be most of the
-    cost of an elementwise kernel on cache-sized arrays; a repeated evaluation reuses its own
-    memory instead. Larger arrays come from numpy, which backs them with huge pages."""
+    """Recycles the memory of kernel outputs: fresh memory costs a page fault (and the kernel
+    zeroing the page) on first write, which measured three times the cost of writing it, so
+    a repeated evaluation reuses the memory its own temporaries gave back.
 
-    MAX_BLOCK = 4 << 20
-    MAX_TOTAL = 32 << 20
+    Blocks under ``MAPPED`` bytes come from numpy; at most ``SMALL_TOTAL`` bytes of them are
+    kept. Larger blocks are private anonymous mappings (huge pages where the system offers
+    them). One given back is marked ``MADV_FREE``: its pages stay mapped and are written again
+    without a fault, unless the system runs short of memory first and takes them (the next
+    write then faults in zero pages). So a kept large block holds nothing the system cannot
+    reclaim; at most ``large_total`` bytes (an eighth of physical memory) are kept. Where
+    ``MADV_FREE`` is unavailable, large blocks are not kept (``large_total`` becomes 0).
+    """
+
+    MAPPED = 4 << 20
+    SMALL_TOTAL = 32 << 20
 
     def __init__(self):
-        self.free: dict = {}  # nbytes -> list of (block, address)
-        self.total = 0
+        self.free: dict = {}  # nbytes -> list of blocks (owner, address, nbytes)
+        self.small = 0
+        self.large = 0
+        self.large_total = _physical_memory() // 8
         self.lock = threading.Lock()
+
+    @property
+    def total(self) -> int:
+        """Bytes kept for reuse."""
+        return self.small + self.large
 
     def empty(self, shape: tuple) -> tuple:
         """``(array, address)`` of an uninitialised float64 array of ``shape``."""
         nbytes = 8 * math.prod(shape)
-        if not 0 < nbytes <= self.MAX_BLOCK:
+        if nbytes <= 0:
             arr = np.empty(shape)
             return arr, _ptr(arr)
         block = None
@@ -249,22 +265,67 @@ class _Buffers:
             blocks = self.free.get(nbytes)
             if blocks:
                 block = blocks.pop()
-                self.total -= nbytes
+                if nbytes < self.MAPPED:
+                    self.small -= nbytes
+                else:
+                    self.large -= nbytes
         if block is None:
+            block = self._new(nbytes)
+        return np.asarray(_Lease(block, shape, self)), block[1]
+
+    def _new(self, nbytes: int) -> tuple:
+        if nbytes < self.MAPPED or not self.large_total:
             arr = np.empty(nbytes // 8)
-            block = (arr, _ptr(arr))
-        return np.asarray(_Lease(block, shape)), block[1]
+            return (arr, _ptr(arr), nbytes)
+        import mmap
+
+        owner = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        if hasattr(mmap, "MADV_HUGEPAGE"):
+            try:
+                owner.madvise(mmap.MADV_HUGEPAGE)
+            except OSError:
+                pass
+        return (owner, _addressof(_c_char.from_buffer(owner)), nbytes)
 
     def give(self, block: tuple) -> None:
+        """Keep ``block`` for reuse (called when the last array on it dies)."""
         if not self.lock.acquire(blocking=False):  # never wait inside a finalizer
             return
         try:
-            nbytes = block[0].nbytes
-            if self.total + nbytes <= self.MAX_TOTAL:
+            nbytes = block[2]
+            if nbytes < self.MAPPED:
+                if self.small + nbytes <= self.SMALL_TOTAL:
+                    self.free.setdefault(nbytes, []).append(block)
+                    self.small += nbytes
+            elif self.large + nbytes <= self.large_total and self._release(block[0]):
                 self.free.setdefault(nbytes, []).append(block)
-                self.total += nbytes
+                self.large += nbytes
         finally:
             self.lock.release()
+
+    def _release(self, owner) -> bool:
+        """Mark a mapping's pages free for the system to take (False: not possible here)."""
+        import mmap
+
+        try:
+            owner.madvise(mmap.MADV_FREE)
+            return True
+        except (AttributeError, OSError, ValueError):
+            self.large_total = 0  # no MADV_FREE: large blocks go back to the system
+            return False
+
+    def clear(self) -> None:
+        """Give every kept block back to the system."""
+        with self.lock:
+            self.free.clear()
+            self.small = self.large = 0
+
+
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return 1 << 30
 
 
 _BUFFERS = _Buffers()

@@ -299,6 +299,38 @@ def test_output_memory_is_recycled(kernels):
     assert not np.shares_memory(w.real, z.real) and not np.shares_memory(w.eps12, z.eps12)
 
 
+def test_large_output_memory_is_recycled(kernels):
+    """Blocks of MAPPED bytes and more are mappings, kept for reuse after MADV_FREE."""
+    n = _kernels._Buffers.MAPPED // 8
+    h = _hyper(np.random.default_rng(7), (n,))
+    y = np.sin(h)
+    addresses = {p.ctypes.data for p in y._parts()}
+    expected = [p.copy() for p in y._parts()]
+    del y
+    if _kernels._BUFFERS.large_total == 0:
+        pytest.skip("MADV_FREE is unavailable here: large blocks go back to the system")
+    z = np.sin(h)
+    assert {p.ctypes.data for p in z._parts()} == addresses
+    for p, e in zip(z._parts(), expected):
+        np.testing.assert_array_equal(p, e)
+    w = z.real[::2]  # a view keeps its block from reuse after z is gone
+    del z
+    v = np.sin(h)
+    assert not np.shares_memory(v.real, w)
+    np.testing.assert_array_equal(w, expected[0][::2])
+
+
+def test_large_blocks_are_not_kept_without_madv_free(kernels, monkeypatch):
+    buffers = _kernels._Buffers()
+    monkeypatch.setattr(buffers, "_release", lambda owner: False)
+    arr, _ = buffers.empty((buffers.MAPPED // 8,))
+    del arr
+    assert buffers.total == 0 and not buffers.free
+    small, _ = buffers.empty((100,))
+    del small  # small blocks come from numpy and are kept either way
+    assert buffers.total == 800
+
+
 def test_loader_rejects_what_it_cannot_link():
     loader = _kernel_cache._loader()
     if loader is None:
