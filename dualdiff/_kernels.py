@@ -59,6 +59,11 @@ def _is_zero(v) -> bool:
     return type(v) is np.ndarray and v.base is ZERO
 
 
+def _is_f8(v) -> bool:
+    """A float64 array, taken as it is (``as_float_component`` would copy it)."""
+    return type(v) is np.ndarray and v.dtype == _F8
+
+
 def _rule_id(rule) -> str | None:
     """Kernel name of a rule of the core table (scipy.special rules are not compiled)."""
     if rule is None or getattr(rule.fn, "__module__", None) != "dualdiff._rules":
@@ -104,8 +109,8 @@ def maybe_binary(ufunc, x, y, xd: bool, yd: bool):
     if fn_id is None:
         return None
     try:
-        cx = x if xd else as_float_component(x, "operand")
-        cy = y if yd else as_float_component(y, "operand")
+        cx = x if xd or _is_f8(x) else as_float_component(x, "operand")
+        cy = y if yd or _is_f8(y) else as_float_component(y, "operand")
     except (TypeError, ValueError):
         return None  # the numpy path raises the right error
     if fn_id == "power_const":  # x**c: the kernel takes one scalar exponent
@@ -113,23 +118,26 @@ def maybe_binary(ufunc, x, y, xd: bool, yd: bool):
     return _run(fn_id, (cx, cy))
 
 
-def _operand(part, shape: tuple, dirs: tuple, flat: tuple, zero: bool, keep: list):
-    """One input of a kernel: ``part`` broadcast to ``shape + dirs``, viewed as ``flat`` and
-    given as ``[pointer, *element strides]``; copied only when no strided view exists. A
-    structural zero is ``[NULL, 0, ...]`` (the kernel never reads it)."""
-    if zero:
-        return [None] + [0] * len(flat)
-    arr = part if type(part) is np.ndarray else np.asarray(part, dtype=np.float64)
-    if arr.shape != flat:
+def _operand(part, shape: tuple, dirs: tuple, flat: tuple, args: list, keep: list) -> None:
+    """Append one input of a kernel to ``args``: ``part`` broadcast to ``shape + dirs``,
+    viewed as ``flat``, given as its pointer and element strides; copied only when no strided
+    view exists."""
+    arr = part
+    if type(arr) is not np.ndarray or arr.shape != flat:
+        arr = np.asarray(arr, dtype=np.float64)
         if arr.shape != shape + dirs:
             arr = np.broadcast_to(arr, shape + dirs)
         arr = arr.reshape(flat)
-    if arr.dtype != np.float64 or not (
+    if arr.dtype != _F8 or not (
         arr.flags.c_contiguous or (arr.flags.aligned and not any(s % 8 for s in arr.strides))
     ):
         arr = np.ascontiguousarray(arr, dtype=np.float64)
     keep.append(arr)  # alive until the kernel has run
-    return [_ptr(arr), *(s // 8 for s in arr.strides)]
+    args.append(_ptr(arr))
+    args.extend([s >> 3 for s in arr.strides] if arr.ndim > 1 else (arr.strides[0] >> 3,))
+
+
+_F8 = np.dtype(np.float64)
 
 
 def _ptr(arr: np.ndarray) -> int:
@@ -141,62 +149,75 @@ def _ptr(arr: np.ndarray) -> int:
         return arr.ctypes.data
 
 
-def _out(arr, full: tuple):
-    """A flat kernel output viewed as ``full``; a 0-d value as a Python float."""
-    return arr.reshape(full) if full else float(arr.reshape(-1)[0])
-
-
 def _run(fn_id: str, operands: tuple, prm: float = 0.0):
     """Run kernel ``fn_id`` on one dual number, or on two of which one may be a constant
     (a float or float64 array). None when no kernel applies."""
-    proto = next(v for v in operands if isinstance(v, DualBase))
+    proto = operands[0] if isinstance(operands[0], DualBase) else operands[1]
     labels = proto._labels()
     hyper = len(labels) == 4
-    try:
-        shape = np.broadcast_shapes(
-            *(np.shape(v.real if isinstance(v, DualBase) else v) for v in operands)
-        )
-    except ValueError:
-        return None  # the numpy path raises numpy's broadcasting error
+    shapes = [np.shape(v.real if isinstance(v, DualBase) else v) for v in operands]
+    shape = shapes[0]
+    if len(shapes) > 1 and shapes[1] != shape:
+        try:
+            shape = np.broadcast_shapes(*shapes)
+        except ValueError:
+            return None  # the numpy path raises numpy's broadcasting error
     n = math.prod(shape)
-    dirs = [
-        np.shape(q)[np.ndim(q) - len(lab) :] if lab else ()
-        for q, lab in zip(proto._parts(), labels)
-    ]
-    ks = [(d or (1,))[0] for d in dirs[1:3]]
-    if n and not all(ks):
-        return None
+    if labels[-1]:  # vector mode: the direction axes of each part
+        dirs = [
+            np.shape(q)[np.ndim(q) - len(lab) :] if lab else ()
+            for q, lab in zip(proto._parts(), labels)
+        ]
+        ks = [(d or (1,))[0] for d in dirs[1:3]]
+        if n and not all(ks):
+            return None
+    else:
+        dirs = [()] * len(labels)
+        ks = [1, 1] if hyper else [1]
     flat = [(n,), (n, ks[0])] + ([(n, ks[1]), (n, ks[0], ks[1])] if hyper else [])
-    flags = ""
+    flags = []
     args: list = []
     keep: list = []
     for v in operands:
         if isinstance(v, DualBase):
-            parts, zeros = v._parts(), [False] + [_is_zero(q) for q in v._parts()[1:]]
+            parts = v._parts()
+            zeros = [False] + [_is_zero(q) for q in parts[1:]]
         elif fn_id == "quotient":  # c / y: c lifted with real zeros, as the numpy path does
             parts, zeros = (v,) + (0.0,) * (len(labels) - 1), [False] * len(labels)
         else:  # the constant of f(x, c): its derivative terms are structurally absent
             parts, zeros = (v,) + (None,) * (len(labels) - 1), [False] + [True] * (len(labels) - 1)
-        flags += "".join("Z" if z else "A" for z in zeros[1:])
         for q, d, f, z in zip(parts, dirs, flat, zeros):
-            args += _operand(q, shape, d, f, z, keep)
-    template = ("hyper_" if hyper else "dual_") + ("unary" if len(operands) == 1 else "binary")
-    fn = _kernel((template, fn_id, flags))
+            if z:  # a structural zero: a NULL pointer the kernel never reads
+                args.append(None)
+                args.extend([0] * len(f))
+            else:
+                _operand(q, shape, d, f, args, keep)
+        flags += ["Z" if z else "A" for z in zeros[1:]]
+    template = _TEMPLATE[hyper, len(operands)]
+    fn = _kernel((template, fn_id, "".join(flags)))
     if fn is None:
         return None
     # eps1 is eps2 in every dual operand: the result's are one array too (written once)
     shared = hyper and all(v._shares_eps() for v in operands if isinstance(v, DualBase))
     outs, ptrs = [], []
-    for i, f in enumerate(flat):
-        out, ptr = (outs[1], ptrs[1]) if shared and i == 2 else _BUFFERS.empty(f)
+    for i, d in enumerate(dirs):  # C-contiguous: the memory layout of the flat view
+        out, ptr = (outs[1], ptrs[1]) if shared and i == 2 else _BUFFERS.empty(shape + d)
         outs.append(out)
         ptrs.append(ptr)
     head = ks + ([prm] if len(operands) == 1 else []) + ([int(shared)] if hyper else [])
     _launch(fn, n, outs[-1].size, head + args + ptrs)
-    result = [_out(o, shape + d) for o, d in zip(outs, dirs)]
+    result = [o if o.ndim else float(o) for o in outs]  # a 0-d value as a Python float
     if shared:
         result[2] = result[1]
     return proto._from(result)
+
+
+_TEMPLATE = {
+    (False, 1): "dual_unary",
+    (False, 2): "dual_binary",
+    (True, 1): "hyper_unary",
+    (True, 2): "hyper_binary",
+}
 
 
 # ---------------------------------------------------------------- output memory

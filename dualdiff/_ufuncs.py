@@ -94,7 +94,10 @@ def number_type(inputs) -> type:
 
 def check_compatible(x, y):
     """Both numbers must carry the same directions (mode and count)."""
-    if x._labels() != y._labels() or any(
+    labels = x._labels()
+    if labels == y._labels() and not labels[-1]:
+        return  # both in scalar mode
+    if labels != y._labels() or any(
         np.shape(p)[np.ndim(p) - len(lab) :] != np.shape(q)[np.ndim(q) - len(lab) :]
         for p, q, lab in zip(x._parts()[1:], y._parts()[1:], x._labels()[1:])
     ):
