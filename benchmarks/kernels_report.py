@@ -122,14 +122,20 @@ def crossover(sizes=CROSSOVER_SIZES) -> list:
 
 
 def layouts(n: int = 10**6) -> dict:
-    """One HyperDual ``sin`` kernel on contiguous, strided and transposed (copied) input."""
+    """One HyperDual ``sin`` kernel on inputs of ``n`` elements: contiguous, 1-d strided and
+    broadcast (read in place through strides), every other row and transposed (copied first:
+    no single element stride describes them)."""
     m = int(np.sqrt(n))
-    a = np.linspace(0.1, 2.0, 2 * m * m).reshape(2 * m, m)
+    n = m * m
+    flat = np.linspace(0.1, 2.0, 2 * n)
+    a = flat.reshape(2 * m, m)
     out = {}
     with dd.use_numba(True, threshold=0):
         for name, view in (
-            ("contiguous", a[:m]),
-            ("strided (read in place)", a[::2]),
+            ("contiguous", flat[:n]),
+            ("strided 1-d (in place)", flat[::2]),
+            ("broadcast row (in place)", np.broadcast_to(a[0], (m, m))),
+            ("every other row (copied)", a[::2]),
             ("transposed (copied)", a[:m].T),
         ):
             h = hyperdual_from_parts(view, view, view, view, "", "")  # parts keep the layout
