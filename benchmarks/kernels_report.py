@@ -13,7 +13,8 @@ as its reference; start-up costs are measured in fresh subprocesses.
 - ``cache hit``: a second process on that cache: the same first calls, minus a warm call.
 - ``ratios``: ``f(x) = exp(sin x)/(1+x²) + √x·log1p(x)`` on ``linspace(0.1, 2, N)``;
   value+f'+f'' (``value_and_derivatives``) and value+f' (``derivative``), each on the numpy
-  path and the kernel path, over the time of ``f`` alone.
+  path and the kernel path, over the time of ``f`` alone; taken in turn in several rounds,
+  each ratio formed within its round, the median reported with the range of the gains.
 - ``crossover``: value+f'+f'' on the numpy path, serial kernels and threaded kernels by size.
 - ``layouts``: one kernel on contiguous, strided (read in place) and transposed (copied) input.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -85,20 +87,35 @@ def _time(fn, repeat: int) -> float:
     return timing.median
 
 
-def ratios(sizes=(10**5, 10**7), repeat: int = 7) -> list[dict]:
-    """value+f'+f'' and value+f' over f alone, numpy path and kernel path, same run."""
+def ratios(sizes=(10**5, 10**7), rounds: int = 7) -> list[dict]:
+    """value+f'+f'' and value+f' over f alone, numpy path and kernel path, same run.
+
+    The five timings are taken in turn, ``rounds`` times (each a median of three repeats), and
+    every ratio is formed within its round: a burst of noise on this shared machine then
+    skews one round, not one side of every ratio. Reported: the median over the rounds, and
+    the lowest and highest gain of the kernels over the numpy path.
+    """
     rows = []
     for n in sizes:
         x = np.linspace(0.1, 2.0, n)
-        rep = repeat if n <= 10**6 else max(3, repeat // 2)
-        primal = _time(lambda x=x: bench_f(x), rep)
-        row = {"n": n, "primal_s": primal}
-        for task, driver in TASKS:
-            for path, enabled in (("numpy", False), ("kernel", True)):
-                with dd.use_numba(enabled):
-                    driver(bench_f, x)  # compile or load outside the timer
-                    row[f"{task}_{path}"] = _time(lambda d=driver, x=x: d(bench_f, x), rep) / primal
-            row[f"{task}_gain"] = row[f"{task}_numpy"] / row[f"{task}_kernel"]
+        runs = rounds if n <= 10**6 else max(3, rounds // 2)
+        for _, driver in TASKS:  # compile or load outside the timer
+            driver(bench_f, x)
+        samples: dict = {}
+        for _ in range(runs):
+            primal = _time(lambda x=x: bench_f(x), 3)
+            samples.setdefault("primal_s", []).append(primal)
+            for task, driver in TASKS:
+                cell = {}
+                for path, enabled in (("numpy", False), ("kernel", True)):
+                    with dd.use_numba(enabled):
+                        cell[path] = _time(lambda d=driver, x=x: d(bench_f, x), 3) / primal
+                        samples.setdefault(f"{task}_{path}", []).append(cell[path])
+                samples.setdefault(f"{task}_gain", []).append(cell["numpy"] / cell["kernel"])
+        row = {"n": n, "rounds": runs}
+        row.update({key: statistics.median(values) for key, values in samples.items()})
+        for task, _ in TASKS:
+            row[f"{task}_gain_range"] = [min(samples[f"{task}_gain"]), max(samples[f"{task}_gain"])]
         rows.append(row)
     return rows
 
@@ -181,10 +198,14 @@ def print_report(r: dict) -> None:
     for row in r["ratios"]:
         cells = [
             f"{label} numpy {row[task + '_numpy']:.2f}x kernel {row[task + '_kernel']:.2f}x "
-            f"(gain {row[task + '_gain']:.2f})"
+            f"(gain {row[task + '_gain']:.2f}, rounds {row[task + '_gain_range'][0]:.2f}-"
+            f"{row[task + '_gain_range'][1]:.2f})"
             for task, label in (("second", "value+f'+f''"), ("first", "value+f'"))
         ]
-        print(f"N={row['n']:.0e}: f {row['primal_s'] * 1e3:.2f} ms | " + " | ".join(cells))
+        print(
+            f"N={row['n']:.0e}: f {row['primal_s'] * 1e3:.2f} ms ({row['rounds']} rounds) | "
+            + " | ".join(cells)
+        )
     print("crossover, value+f'+f'' (ms): N, numpy, serial kernels, threaded kernels")
     for row in r["crossover"]:
         print(
