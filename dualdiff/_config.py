@@ -21,8 +21,9 @@ import os
 
 DEFAULT_THRESHOLD = 20_000
 """Smallest output (in elements) sent to a kernel: the measured crossover with the numpy path
-on a 2-core machine (``python -m benchmarks.kernels_report``, "crossover": value+f'+f'' of the
-W2 function at 10⁴ elements 0.62 ms numpy, 0.75 ms kernels; at 2·10⁴ 1.56 and 1.16 ms)."""
+on a 2-core machine (``python -m benchmarks.kernels_report``, "crossover"). value+f'+f'' of the
+W2 function, numpy path over serial kernels in five interleaved rounds: 0.94-1.26 at 10⁴
+elements, 1.16-1.21 at 1.5·10⁴, 1.26-1.41 at 2·10⁴, 1.38-1.56 at 3·10⁴."""
 
 DEFAULT_PARALLEL_THRESHOLD = 50_000
 """Smallest output (in elements) split over threads: the measured crossover of threaded and
