@@ -62,6 +62,8 @@ _FIRST_CALLS = """
         )
         out[name] = {{"first_s": first, "warm_s": warm, "overhead_s": first - warm}}
     out["numba_imported"] = "numba" in sys.modules
+    from dualdiff import _kernel_cache
+    out["link_failure"] = _kernel_cache.LINK_FAILURE[0] if _kernel_cache.LINK_FAILURE else None
     print(json.dumps(out))
 """
 
@@ -195,6 +197,8 @@ def print_report(r: dict) -> None:
         f"kernels compiled into the cache by the first process: {fc['kernels_cached']} "
         f"({fc['cache_format']})"
     )
+    if fc["compile"].get("link_failure"):
+        print(f"linking failed: {fc['compile']['link_failure']}")
     for row in r["ratios"]:
         cells = [
             f"{label} numpy {row[task + '_numpy']:.2f}x kernel {row[task + '_kernel']:.2f}x "

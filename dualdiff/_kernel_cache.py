@@ -36,7 +36,8 @@ SIGNATURES = {
 flag (HyperDual); per input component a pointer and its element strides; the outputs."""
 
 LINK_FAILURE: list = []
-"""Why the last link into a shared library failed (empty when none did): the report shows it."""
+"""Why the last link into a shared library failed (empty when none did), for diagnosis:
+``python -m benchmarks.kernels_report`` prints it."""
 
 
 def c_function(address: int, template: str):
@@ -259,9 +260,9 @@ def _link(path: str, obj: bytes, symbol: str) -> bool:
     if cc is None:
         LINK_FAILURE[:] = ["no C compiler found ($CC, cc, gcc, clang)"]
         return False
-    helpers = _gil_helpers_object()
     tmp = _tmp(path)
     try:
+        helpers = _gil_helpers_object()
         _write(tmp + ".o", obj)
         done = subprocess.run(
             [*cc, "-shared", "-o", tmp + ".so", tmp + ".o", helpers, "-lm"],
@@ -276,7 +277,7 @@ def _link(path: str, obj: bytes, symbol: str) -> bool:
         _write(path + ".sym", symbol.encode("ascii"))
         os.replace(tmp + ".so", path + ".so")
         return True
-    except (OSError, subprocess.SubprocessError, UnicodeEncodeError) as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure: keep the object file instead
         LINK_FAILURE[:] = [f"{type(exc).__name__}: {exc}"]
         return False
     finally:
