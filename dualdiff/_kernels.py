@@ -378,16 +378,17 @@ def num_threads() -> int:
 
 
 class _Workers:
-    """Daemon threads that run chunks of a kernel call beside the calling thread (a kernel is a
+    """Daemon threads that run slices of a kernel call beside the calling thread (a kernel is a
     C function called through ctypes, which releases the GIL).
 
-    The range is cut into a few chunks per thread, taken in turn from a shared counter, so a
-    thread that wakes late or runs on a busy core takes fewer. A queue per worker and one for
-    completions: a hand-off costs microseconds, where a ``concurrent.futures`` pool costs tens.
+    The range is cut into one equal slice per thread, each run by one ctypes call. Every
+    return from a kernel needs the GIL back, and on a busy machine a thread can wait tens of
+    microseconds for it; slices taken in turn from a shared counter (a thread that wakes late
+    takes fewer) cost one such wait per slice and measured slower: a median of 0.96 ms
+    against 0.65 ms for a HyperDual ``sin`` on 10⁵ elements, whose halves take 0.55 ms. A
+    queue per worker and one for completions: a hand-off costs microseconds, where a
+    ``concurrent.futures`` pool costs tens.
     """
-
-    CHUNKS_PER_THREAD = 2
-    MIN_CHUNK = 4096
 
     def __init__(self):
         import queue
@@ -398,36 +399,25 @@ class _Workers:
 
     def _work(self, inbox):
         while True:
-            task = inbox.get()
+            fn, lo, hi, args = inbox.get()
             try:
-                task()
+                fn(lo, hi, *args)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 self.done.put(exc)
             else:
                 self.done.put(None)
 
     def run(self, fn, n: int, threads: int, args: list) -> None:
-        import itertools
-
         while len(self.inboxes) < threads - 1:
             inbox = self._queue.SimpleQueue()
             threading.Thread(target=self._work, args=(inbox,), daemon=True).start()
             self.inboxes.append(inbox)
-        chunks = max(threads, min(threads * self.CHUNKS_PER_THREAD, n // self.MIN_CHUNK))
-        bounds = [n * c // chunks for c in range(chunks + 1)]
-        counter = itertools.count()  # next() is atomic under the GIL
-
-        def task():
-            for c in iter(counter.__next__, None):
-                if c >= chunks:
-                    return
-                fn(bounds[c], bounds[c + 1], *args)
-
-        for t in range(threads - 1):
-            self.inboxes[t].put(task)
+        bounds = [n * t // threads for t in range(threads + 1)]
+        for t in range(1, threads):
+            self.inboxes[t - 1].put((fn, bounds[t], bounds[t + 1], args))
         error = None
         try:
-            task()
+            fn(0, bounds[1], *args)
         finally:
             for _ in range(threads - 1):
                 error = self.done.get() or error
