@@ -14,7 +14,9 @@ as its reference; start-up costs are measured in fresh subprocesses.
 - ``ratios``: ``f(x) = exp(sin x)/(1+x²) + √x·log1p(x)`` on ``linspace(0.1, 2, N)``;
   value+f'+f'' (``value_and_derivatives``) and value+f' (``derivative``), each on the numpy
   path and the kernel path, over the time of ``f`` alone; taken in turn in several rounds,
-  each ratio formed within its round, the median reported with the range of the gains.
+  each ratio formed within its round, the median reported with the range of the gains. Both
+  this and the crossover run in fresh processes, once per allocator state (:data:`ALLOCATORS`):
+  at 10⁵ elements the numpy path's speed depends on whether its temporaries page-fault.
 - ``crossover``: value+f'+f'' on the numpy path, serial kernels and threaded kernels by size.
 - ``layouts``: one kernel on contiguous, strided (read in place) and transposed (copied) input.
 """
@@ -163,16 +165,39 @@ def layouts(n: int = 10**6) -> dict:
     return out
 
 
+ALLOCATORS = {
+    "default": {},
+    "warm": {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)},
+}
+"""The two states of glibc's allocator the ratios are measured in, each in a fresh process.
+``default``: glibc returns freed blocks of 128 KiB and more to the system and faults them back
+in on the next allocation, so numpy's temporaries cost page faults (the kernels' outputs do
+not: they recycle their memory). ``warm``: freed memory stays mapped, as in a process where
+glibc's thresholds have already grown (after freeing large arrays), so numpy runs at its best."""
+
+
+def _fresh(call: str, env: dict):
+    """``call`` (an expression over this module) evaluated in a fresh interpreter."""
+    script = f"""
+        import json
+        from benchmarks import kernels_report as k
+        print(json.dumps(k.{call}))
+    """
+    return json.loads(run_python(script, env))
+
+
 def run(quick: bool = False) -> dict:
     """Every figure of this report."""
     sizes = (10**5, 10**6) if quick else (10**5, 10**7)
+    small = (10**3, 10**4, 10**5) if quick else CROSSOVER_SIZES
+    rounds = 3 if quick else 7
     return {
         "threads": _kernels.num_threads(),
         "settings": repr(dd.use_numba()),
         "import": import_time(3 if quick else 7),
         "first_calls": first_calls(),
-        "ratios": ratios(sizes, 3 if quick else 7),
-        "crossover": crossover((10**3, 10**4, 10**5) if quick else CROSSOVER_SIZES),
+        "ratios": {a: _fresh(f"ratios({sizes}, {rounds})", env) for a, env in ALLOCATORS.items()},
+        "crossover": {a: _fresh(f"crossover({small})", env) for a, env in ALLOCATORS.items()},
         "layouts": layouts(10**5 if quick else 10**6),
     }
 
@@ -199,23 +224,26 @@ def print_report(r: dict) -> None:
     )
     if fc["compile"].get("link_failure"):
         print(f"linking failed: {fc['compile']['link_failure']}")
-    for row in r["ratios"]:
-        cells = [
-            f"{label} numpy {row[task + '_numpy']:.2f}x kernel {row[task + '_kernel']:.2f}x "
-            f"(gain {row[task + '_gain']:.2f}, rounds {row[task + '_gain_range'][0]:.2f}-"
-            f"{row[task + '_gain_range'][1]:.2f})"
-            for task, label in (("second", "value+f'+f''"), ("first", "value+f'"))
-        ]
-        print(
-            f"N={row['n']:.0e}: f {row['primal_s'] * 1e3:.2f} ms ({row['rounds']} rounds) | "
-            + " | ".join(cells)
-        )
-    print("crossover, value+f'+f'' (ms): N, numpy, serial kernels, threaded kernels")
-    for row in r["crossover"]:
-        print(
-            f"  {row['n']:>7d} {row['numpy'] * 1e3:9.3f} {row['serial'] * 1e3:9.3f} "
-            f"{row['threads'] * 1e3:9.3f}"
-        )
+    for allocator, rows in r["ratios"].items():
+        print(f"ratios to f, {allocator} allocator (fresh process):")
+        for row in rows:
+            cells = [
+                f"{label} numpy {row[task + '_numpy']:.2f}x kernel {row[task + '_kernel']:.2f}x "
+                f"(gain {row[task + '_gain']:.2f}, rounds {row[task + '_gain_range'][0]:.2f}-"
+                f"{row[task + '_gain_range'][1]:.2f})"
+                for task, label in (("second", "value+f'+f''"), ("first", "value+f'"))
+            ]
+            print(
+                f"  N={row['n']:.0e}: f {row['primal_s'] * 1e3:.2f} ms ({row['rounds']} rounds) | "
+                + " | ".join(cells)
+            )
+    for allocator, rows in r["crossover"].items():
+        print(f"crossover, value+f'+f'' (ms), {allocator} allocator: N, numpy, serial, threads")
+        for row in rows:
+            print(
+                f"  {row['n']:>7d} {row['numpy'] * 1e3:9.3f} {row['serial'] * 1e3:9.3f} "
+                f"{row['threads'] * 1e3:9.3f}"
+            )
     print(
         "layouts, sin(HyperDual) (ms): "
         + ", ".join(f"{k} {v * 1e3:.2f}" for k, v in r["layouts"].items())

@@ -19,11 +19,17 @@ from __future__ import annotations
 
 import os
 
-DEFAULT_THRESHOLD = 20_000
-"""Smallest output (in elements) sent to a kernel: the measured crossover with the numpy path
-on a 2-core machine (``python -m benchmarks.kernels_report``, "crossover"). value+f'+f'' of the
-W2 function, numpy path over serial kernels in five interleaved rounds: 0.94-1.26 at 10⁴
-elements, 1.16-1.21 at 1.5·10⁴, 1.26-1.41 at 2·10⁴, 1.38-1.56 at 3·10⁴."""
+DEFAULT_THRESHOLD = 100_000
+"""Smallest output (in elements) sent to a kernel: the smallest size at which the kernels are
+not slower than the numpy path whatever the state of the C allocator, measured on a 2-core
+machine (``python -m benchmarks.kernels_report``, "crossover"; value+f'+f'' of the W2 function).
+
+The numpy path's speed at these sizes depends on whether its temporaries page-fault. In a fresh
+process glibc returns each freed block of 128 KiB or more to the system, and the kernels (which
+recycle their output memory) win from about 10⁴ elements: 1.3x at 2·10⁴, 2-3x at 10⁵. Once a
+process has freed a large array, glibc keeps freed memory mapped and numpy's SIMD loops win up to
+about 10⁵: the kernels are 1.2-1.5x slower at 2·10⁴-5·10⁴, even at 10⁵, 1.4-1.8x faster from
+3·10⁵. ``DUALDIFF_NUMBA_THRESHOLD=20000`` suits a program of the first kind."""
 
 DEFAULT_PARALLEL_THRESHOLD = 50_000
 """Smallest output (in elements) split over threads: the measured crossover of threaded and
