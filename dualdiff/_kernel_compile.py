@@ -145,6 +145,19 @@ def _jit():
         return STRUCTURAL_ZERO
 
     @jit
+    def put_hyper(t, r, e1, e2, e12, i, j, m, k1, k2, shared):
+        """Store the hyper-dual result ``t`` of element ``i``, directions ``(j, m)``: each
+        part once (``e2`` not at all when it is ``e1``, ``shared``)."""
+        e12[(i * k1 + j) * k2 + m] = t[3]
+        if m == 0:
+            e1[i * k1 + j] = t[1]
+        if j == 0:
+            if m == 0:
+                r[i] = t[0]
+            if shared == 0:
+                e2[i * k2 + m] = t[2]
+
+    @jit
     def mul4(u, du, v, dv):  # the algebra's product operator P for scalars
         return u * v
 
@@ -201,6 +214,7 @@ def _jit():
         jit=jit,
         read=read,
         read_zero=read_zero,
+        put_hyper=put_hyper,
         mul4=mul4,
         add2=add2,
         sub2=sub2,
@@ -363,17 +377,13 @@ def _dual_unary(coef, combine, rb):
     return kernel
 
 
-def _hyper_unary(coef, combine, rb, rc, rd):
+def _hyper_unary(coef, combine, put, rb, rc, rd):
     def kernel(lo, hi, k1, k2, prm, shared, a, sa, b, sb0, sb1, c, sc0, sc1, d, sd0, sd1, sd2,
                r, e1, e2, e12):  # fmt: skip
         if k1 == 1 and k2 == 1:
             for i in range(lo, hi):
                 t = combine(coef(a[i * sa], prm), rb(b, i * sb0), rc(c, i * sc0), rd(d, i * sd0))
-                r[i] = t[0]
-                e1[i] = t[1]
-                if shared == 0:
-                    e2[i] = t[2]
-                e12[i] = t[3]
+                put(t, r, e1, e2, e12, i, 0, 0, 1, 1, shared)
             return
         for i in range(lo, hi):
             A = coef(a[i * sa], prm)
@@ -381,14 +391,7 @@ def _hyper_unary(coef, combine, rb, rc, rd):
                 bj = rb(b, i * sb0 + j * sb1)
                 for m in range(k2):
                     t = combine(A, bj, rc(c, i * sc0 + m * sc1), rd(d, i * sd0 + j * sd1 + m * sd2))
-                    e12[(i * k1 + j) * k2 + m] = t[3]
-                    if m == 0:
-                        e1[i * k1 + j] = t[1]
-                    if j == 0:
-                        if m == 0:
-                            r[i] = t[0]
-                        if shared == 0:
-                            e2[i * k2 + m] = t[2]
+                    put(t, r, e1, e2, e12, i, j, m, k1, k2, shared)
 
     return kernel
 
@@ -416,7 +419,7 @@ def _dual_binary(coef, combine, rb1, rb2):
     return kernel
 
 
-def _hyper_binary(coef, combine, rb1, rc1, rd1, rb2, rc2, rd2):
+def _hyper_binary(coef, combine, put, rb1, rc1, rd1, rb2, rc2, rd2):
     def kernel(lo, hi, k1, k2, shared,
                a1, sa1, b1, sb10, sb11, c1, sc10, sc11, d1, sd10, sd11, sd12,
                a2, sa2, b2, sb20, sb21, c2, sc20, sc21, d2, sd20, sd21, sd22,
@@ -430,11 +433,7 @@ def _hyper_binary(coef, combine, rb1, rc1, rd1, rb2, rc2, rd2):
                     x, rb1(b1, i * sb10), rc1(c1, i * sc10), rd1(d1, i * sd10),
                     y, rb2(b2, i * sb20), rc2(c2, i * sc20), rd2(d2, i * sd20),
                 )  # fmt: skip
-                r[i] = t[0]
-                e1[i] = t[1]
-                if shared == 0:
-                    e2[i] = t[2]
-                e12[i] = t[3]
+                put(t, r, e1, e2, e12, i, 0, 0, 1, 1, shared)
             return
         for i in range(lo, hi):
             x = a1[i * sa1]
@@ -449,14 +448,7 @@ def _hyper_binary(coef, combine, rb1, rc1, rd1, rb2, rc2, rd2):
                     dx = rd1(d1, i * sd10 + j * sd11 + m * sd12)
                     dy = rd2(d2, i * sd20 + j * sd21 + m * sd22)
                     t = combine(A, x, bx, cx, dx, y, by, cy, dy)
-                    e12[(i * k1 + j) * k2 + m] = t[3]
-                    if m == 0:
-                        e1[i * k1 + j] = t[1]
-                    if j == 0:
-                        if m == 0:
-                            r[i] = t[0]
-                        if shared == 0:
-                            e2[i * k2 + m] = t[2]
+                    put(t, r, e1, e2, e12, i, j, m, k1, k2, shared)
 
     return kernel
 
@@ -479,6 +471,8 @@ def compile_kernel(key: tuple):
     coef = _coefficients(J, template, fn_id, order)
     combine = _combine(J, template, fn_id)
     readers = [J.read_zero if f == "Z" else J.read for f in flags]
+    if template.startswith("hyper"):
+        readers.insert(0, J.put_hyper)
     kernel = _TEMPLATES[template](coef, combine, *readers)
     kinds = {"i": types.int64, "f": types.float64, "p": types.CPointer(types.float64)}
     sig = types.void(*(kinds[c] for c in SIGNATURES[template]))
