@@ -19,15 +19,13 @@ from benchmarks.timing import Timing, measure, measure_statement
 
 @contextlib.contextmanager
 def numba_path(dd, enabled: bool | None):
-    """Select dualdiff's Numba path (``True``) or numpy path (``False``) for the block."""
+    """Select dualdiff's Numba kernels at every size (``True``) or its numpy path (``False``)
+    for the block (by default the kernels take over from a size threshold only)."""
     if enabled is None or not callable(getattr(dd, "use_numba", None)):
         yield
         return
-    previous = dd.use_numba(enabled)
-    try:
+    with dd.use_numba(enabled, threshold=0 if enabled else None):
         yield
-    finally:
-        dd.use_numba(bool(previous))
 
 
 def _time(method: Method, settings: Settings) -> tuple[Timing, object]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 
-DEFAULT_THRESHOLD = 100_000
+DEFAULT_THRESHOLD = 150_000
 """Smallest output (in elements) sent to a kernel: the smallest size at which the kernels are
 not slower than the numpy path whatever the state of the C allocator, measured on a 2-core
 machine (``python -m benchmarks.kernels_report``, "crossover"; value+f'+f'' of the W2 function).
@@ -28,8 +28,8 @@ The numpy path's speed at these sizes depends on whether its temporaries page-fa
 process glibc returns each freed block of 128 KiB or more to the system, and the kernels (which
 recycle their output memory) win from about 10⁴ elements: 1.3x at 2·10⁴, 2-3x at 10⁵. Once a
 process has freed a large array, glibc keeps freed memory mapped and numpy's SIMD loops win up to
-about 10⁵: the kernels are 1.2-1.5x slower at 2·10⁴-5·10⁴, even at 10⁵, 1.4-1.8x faster from
-3·10⁵. ``DUALDIFF_NUMBA_THRESHOLD=20000`` suits a program of the first kind."""
+about 10⁵: the kernels are 1.2-1.5x slower at 2·10⁴-5·10⁴ and 1.1-1.4x slower at 10⁵, 1.5x
+faster at 2·10⁵. ``DUALDIFF_NUMBA_THRESHOLD=20000`` suits a program of the first kind."""
 
 DEFAULT_PARALLEL_THRESHOLD = 50_000
 """Smallest output (in elements) split over threads: the measured crossover of threaded and

@@ -164,23 +164,21 @@ def test_report_helpers(tmp_path):
     assert json.loads(path.read_text()) == {"a": [None, 1.0, None]}
 
 
-def test_numba_paths_selected(monkeypatch):
-    # with a use_numba switch, dualdiff is measured twice and each path is switched on
-    state = {"numba": True, "seen": []}
+def test_numba_paths_selected():
+    # dualdiff is measured twice: the numpy path, and the Numba kernels at every size
+    from dualdiff import _config
 
-    def use_numba(flag):
-        previous, state["numba"] = state["numba"], bool(flag)
-        return previous
-
-    monkeypatch.setattr(dd, "use_numba", use_numba, raising=False)
+    before = _config.SETTINGS._tuple()
     settings = config.settings_for("quick", only="W3", sizes=["W3=5"], repeat=1)
     (case,) = workloads.w3(dd, settings)
     names = [m.name for m in case.methods]
     assert names[:2] == ["dualdiff (numpy)", "dualdiff (numba)"]
+    seen = []
     for method in case.methods[:2]:
         with speed.numba_path(dd, method.numba):
-            state["seen"].append(state["numba"])
-    assert state["seen"] == [False, True] and state["numba"] is True
+            seen.append((_config.SETTINGS.enabled, _config.SETTINGS.threshold))
+    assert seen[0][0] is False and seen[1] == (not _config.DISABLED_BY_ENV, 0)
+    assert _config.SETTINGS._tuple() == before
     records = speed.run_case(case, dd, settings)
     assert [r["method"] for r in records][:3] == ["primal", *names[:2]]
     assert all(r["max_rel_error"] <= 1e-12 for r in records[1:3])
