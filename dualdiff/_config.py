@@ -4,7 +4,8 @@ An elementwise operation on dual numbers runs a compiled kernel when kernels are
 operation writes at least ``threshold`` elements (the largest component: ``n`` for a scalar-mode
 number, ``n·k`` or ``n·k1·k2`` with directions); below that the numpy path is faster, since a
 kernel call costs a few microseconds of argument marshalling. From ``parallel_threshold``
-elements on, the work is split over threads (their number follows Numba's settings).
+elements on, a kernel whose measured cost makes it worth it (``_kernels.PARALLEL_MIN_SECONDS``)
+is split over threads (their number follows Numba's settings).
 
 Environment (read once, at import):
 
@@ -19,21 +20,23 @@ from __future__ import annotations
 
 import os
 
-DEFAULT_THRESHOLD = 150_000
-"""Smallest output (in elements) sent to a kernel: the smallest size at which the kernels are
-not slower than the numpy path whatever the state of the C allocator, measured on a 2-core
-machine (``python -m benchmarks.kernels_report``, "crossover"; value+f'+f'' of the W2 function).
+DEFAULT_THRESHOLD = 30_000
+"""Smallest output (in elements) sent to a kernel: about the smallest size at which the
+kernels are not slower than the numpy path whatever the state of the C allocator, measured on
+a 2-core machine (``python -m benchmarks.kernels_report``, "crossover"; value+f'+f'' of the W2
+function).
 
 The numpy path's speed at these sizes depends on whether its temporaries page-fault. In a fresh
-process glibc returns each freed block of 128 KiB or more to the system, and the kernels (which
-recycle their output memory) win from about 10⁴ elements: 1.3x at 2·10⁴, 2-3x at 10⁵. Once a
-process has freed a large array, glibc keeps freed memory mapped and numpy's SIMD loops win up to
-about 10⁵: the kernels are 1.2-1.5x slower at 2·10⁴-5·10⁴ and 1.1-1.4x slower at 10⁵, 1.5x
-faster at 2·10⁵. ``DUALDIFF_NUMBA_THRESHOLD=20000`` suits a program of the first kind."""
+process glibc returns each freed block of 128 KiB or more to the system: the numpy path pays
+page faults and the kernels (which recycle their output memory) win from 10⁴ elements (1.3x),
+1.8x at 2·10⁴, 2.4-3x at 10⁵. Once a process has freed a large array, glibc keeps freed memory
+mapped and numpy's SIMD loops keep pace: even at 2·10⁴ (0.83 ms kernels, 0.79 ms numpy), the
+kernels ahead from 5·10⁴ (1.08x), 1.2x at 10⁵, 1.8x at 2·10⁵."""
 
 DEFAULT_PARALLEL_THRESHOLD = 50_000
-"""Smallest output (in elements) split over threads: the measured crossover of threaded and
-serial kernels on the same machine (lower on an idle one, higher under load)."""
+"""Smallest output (in elements) that may be split over threads; from there a kernel is split
+when its measured cost says one thread would take ``_kernels.PARALLEL_MIN_SECONDS`` or more (a
+libm-bound rule on 10⁵ elements, not a vectorised product)."""
 
 
 def _env_flag(name: str) -> bool:

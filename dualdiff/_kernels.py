@@ -13,8 +13,10 @@ reversed inputs are read in place; a layout no strided view can express (a trans
 array, an outer-product broadcast) is copied first. Outputs are new C-contiguous arrays whose
 memory is recycled (:class:`_Buffers`).
 
-Threads. From ``parallel_threshold`` elements on, the loop range is split over threads; a
-kernel is a C function called through ctypes, which releases the GIL. The thread count
+Threads. From ``parallel_threshold`` elements on, the loop range is split over threads when
+one thread would take at least :data:`PARALLEL_MIN_SECONDS` (each kernel's cost per element is
+timed on its first calls); a kernel is a C function called through ctypes, which releases the
+GIL. The thread count
 follows Numba's settings: ``numba.get_num_threads()`` when Numba is imported, else
 ``NUMBA_NUM_THREADS``, else the CPUs this process may use.
 
@@ -27,13 +29,14 @@ import math
 import os
 import sys
 import threading
+import time
 from ctypes import addressof as _addressof
 from ctypes import c_char as _c_char
 
 import numpy as np
 
 from . import _kernel_cache
-from ._algebra import ZERO
+from ._algebra import ONE, ZERO
 from ._base import DualBase, as_float_component
 from ._config import SETTINGS
 from ._rules import BINARY_RULES
@@ -52,6 +55,11 @@ _KERNELS: dict = {}  # key -> (ctypes function, 'loaded' or 'compiled')
 _FAILED: dict = {}  # key -> reason (compile or load failure; numpy path from then on)
 
 # ---------------------------------------------------------------- dispatch (numpy side)
+
+
+def _is_one(v) -> bool:
+    """A read-only view of the shared ``ONE`` seed: the kernel multiplies by 1.0 instead."""
+    return type(v) is np.ndarray and v.base is ONE
 
 
 def _is_zero(v) -> bool:
@@ -181,18 +189,18 @@ def _run(fn_id: str, operands: tuple, prm: float = 0.0):
     for v in operands:
         if isinstance(v, DualBase):
             parts = v._parts()
-            zeros = [False] + [_is_zero(q) for q in parts[1:]]
+            kinds = ["A"] + ["Z" if _is_zero(q) else "O" if _is_one(q) else "A" for q in parts[1:]]
         elif fn_id == "quotient":  # c / y: c lifted with real zeros, as the numpy path does
-            parts, zeros = (v,) + (0.0,) * (len(labels) - 1), [False] * len(labels)
+            parts, kinds = (v,) + (0.0,) * (len(labels) - 1), ["A"] * len(labels)
         else:  # the constant of f(x, c): its derivative terms are structurally absent
-            parts, zeros = (v,) + (None,) * (len(labels) - 1), [False] + [True] * (len(labels) - 1)
-        for q, d, f, z in zip(parts, dirs, flat, zeros):
-            if z:  # a structural zero: a NULL pointer the kernel never reads
-                args.append(None)
-                args.extend([0] * len(f))
-            else:
+            parts, kinds = (v,) + (None,) * (len(labels) - 1), ["A"] + ["Z"] * (len(labels) - 1)
+        for q, d, f, kind in zip(parts, dirs, flat, kinds):
+            if kind == "A":
                 _operand(q, shape, d, f, args, keep)
-        flags += ["Z" if z else "A" for z in zeros[1:]]
+            else:  # a seed of zeros or ones: a NULL pointer the kernel never reads
+                args.append(None)
+                args.extend([1] * len(f))  # unit strides: the contiguous loop applies
+        flags += kinds[1:]
     template = _TEMPLATE[hyper, len(operands)]
     fn = _kernel((template, fn_id, "".join(flags)))
     if fn is None:
@@ -442,13 +450,33 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork)
 
 
+PARALLEL_MIN_SECONDS = 3e-4
+"""A call is split over threads only when one thread would take at least this long: waking a
+worker and getting the GIL back costs tens of microseconds, which a light kernel (a product,
+a vectorised quotient: about a nanosecond per element) does not win back below 10⁶ elements."""
+
+_COST: dict = {}  # id of a kernel function -> [seconds per element on one thread, serial samples]
+
+
 def _launch(fn, n: int, work: int, args: list) -> None:
-    """``fn(lo, hi, *args)`` over ``range(n)``, split over threads for large ``work``."""
+    """``fn(lo, hi, *args)`` over ``range(n)``, split over threads when ``work`` is at least
+    ``parallel_threshold`` and the kernel's measured cost makes it worth it.
+
+    A kernel's first two calls of that size run on one thread and are timed; their faster
+    per-element time decides from then on. (Threads change no result: every element is
+    computed alike however the range is split.)"""
     threads = min(num_threads(), n) if work >= max(SETTINGS.parallel_threshold, 1) else 1
-    if threads <= 1:
-        fn(0, n, *args)
-        return
-    if not _PARALLEL.acquire(blocking=False):  # the workers are busy: run on this thread
+    if threads > 1:
+        cost = _COST.get(id(fn))  # kernels live as long as the process
+        if cost is None or cost[1] < 2:
+            t0 = time.perf_counter()
+            fn(0, n, *args)
+            per = (time.perf_counter() - t0) / work
+            _COST[id(fn)] = [per, 1] if cost is None else [min(cost[0], per), cost[1] + 1]
+            return
+        if cost[0] * work < PARALLEL_MIN_SECONDS:
+            threads = 1
+    if threads <= 1 or not _PARALLEL.acquire(blocking=False):  # or the workers are busy
         fn(0, n, *args)
         return
     try:
@@ -463,7 +491,8 @@ def _launch(fn, n: int, work: int, args: list) -> None:
 
 
 def kernel_key(key: tuple) -> str:
-    """File name of a kernel: ``template-function-flags`` (flags: A array, Z structural zero)."""
+    """File name of a kernel: ``template-function-flags`` (per derivative input: A an array,
+    Z the ZERO seed, O the ONE seed)."""
     template, fn_id, flags = key
     return f"{template}-{fn_id.replace(':', '_')}-{flags or 'none'}"
 

@@ -47,6 +47,22 @@ def kernels():
         yield
 
 
+class _Heavy(dict):
+    """A cost table in which every kernel is known and heavy: every call takes threads."""
+
+    def get(self, key, default=None):
+        return [1.0, 2]
+
+
+@pytest.fixture
+def threads(monkeypatch):
+    """Kernels for every size, every call split over two threads."""
+    monkeypatch.setattr(_kernels, "_COST", _Heavy())
+    monkeypatch.setattr(_kernels, "num_threads", lambda: 2)
+    with dd.use_numba(True, threshold=0, parallel_threshold=0):
+        yield
+
+
 def _parts(z):
     return z._parts() if isinstance(z, dd.Dual | dd.HyperDual) else tuple(z)
 
@@ -106,9 +122,9 @@ def test_unary_rule(name):
     x = _sample(rng, rule.domain)
     for kind in ("dual", "hyper"):
         assert_parity(*_both(rule.ufunc, _random_parts(rng, x, kind)))
-    # seeded: eps1 = eps2 = ones, eps12 the structural zero of _algebra.filled
-    got, ref = _both(lambda v: dd.value_and_derivatives(rule.ufunc, v), x)
-    assert_parity(got, ref)
+    # seeded: eps1 = eps2 = the ONE seed, eps12 the ZERO seed of _algebra.filled
+    assert_parity(*_both(lambda v: dd.value_and_derivatives(rule.ufunc, v), x))
+    assert_parity(*_both(lambda v: dd.derivative(rule.ufunc, v), x))  # Dual, the ONE seed
 
 
 @pytest.mark.parametrize("name", sorted(CORE_BINARY))
@@ -123,6 +139,10 @@ def test_binary_rule(name):
         assert_parity(*_both(rule.ufunc, dx, dy))
         assert_parity(*_both(rule.ufunc, dx, y))  # constant second operand
         assert_parity(*_both(rule.ufunc, x, dy))  # constant first operand
+    # seeded operands (ONE and ZERO seeds), with a constant and with each other
+    assert_parity(*_both(lambda v: dd.value_and_derivatives(lambda t: rule.ufunc(t, y), v), x))
+    assert_parity(*_both(lambda v: dd.derivative(lambda t: rule.ufunc(t, y), v), x))
+    assert_parity(*_both(lambda v: dd.value_and_derivatives(lambda t: rule.ufunc(t, t), v), x))
 
 
 @pytest.mark.parametrize("kind", ["dual", "hyper"])
@@ -247,19 +267,18 @@ def test_sharing_is_kept(kernels):
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-def test_threads_after_fork():
+def test_threads_after_fork(threads):
     h = _hyper(np.random.default_rng(9), (2000,), shared=True)
-    with dd.use_numba(True, threshold=0, parallel_threshold=0):
-        expected = np.sin(h).eps12
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child has no worker threads: they are started afresh
-            ok = np.array_equal(np.sin(h).eps12, expected)
-            os.write(write, b"1" if ok else b"0")
-            os._exit(0)
-        os.close(write)
-        answer = os.read(read, 1)
-        os.waitpid(pid, 0)
+    expected = np.sin(h).eps12
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child has no worker threads: they are started afresh
+        ok = np.array_equal(np.sin(h).eps12, expected)
+        os.write(write, b"1" if ok else b"0")
+        os._exit(0)
+    os.close(write)
+    answer = os.read(read, 1)
+    os.waitpid(pid, 0)
     assert answer == b"1"
 
 
@@ -274,16 +293,39 @@ def test_thread_count_follows_numba():
     assert _kernels.num_threads() == before
 
 
-def test_parallel_matches_serial():
+def test_parallel_matches_serial(threads, monkeypatch):
     rng = np.random.default_rng(4)
     h = _hyper(rng, (1001,), shared=True)
     f = LAYOUTS["composition"]
-    with dd.use_numba(True, threshold=0, parallel_threshold=0):
-        par = f(h)
+    split = []
+    run = _kernels._Workers.run
+    monkeypatch.setattr(_kernels._Workers, "run", lambda w, *a: split.append(a[2]) or run(w, *a))
+    par = f(h)
+    assert split and set(split) == {2}
     with dd.use_numba(True, threshold=0, parallel_threshold=10**12):
         ser = f(h)
     for p, s in zip(par._parts(), ser._parts()):
         np.testing.assert_array_equal(p, s)
+
+
+def test_threads_only_where_they_pay(monkeypatch):
+    """A kernel's first two calls run on one thread and are timed; threads only if one
+    thread would take PARALLEL_MIN_SECONDS."""
+    split = []
+    monkeypatch.setattr(_kernels, "_COST", {})
+    monkeypatch.setattr(_kernels, "num_threads", lambda: 2)
+    monkeypatch.setattr(
+        _kernels._Workers, "run", lambda w, fn, n, t, args: split.append(t) or fn(0, n, *args)
+    )
+    h = _hyper(np.random.default_rng(5), (4000,), shared=True)
+    with dd.use_numba(True, threshold=0, parallel_threshold=0):
+        monkeypatch.setattr(_kernels, "PARALLEL_MIN_SECONDS", 1e9)
+        for _ in range(4):
+            np.sin(h)
+        assert split == [] and [c[1] for c in _kernels._COST.values()] == [2]
+        monkeypatch.setattr(_kernels, "PARALLEL_MIN_SECONDS", 0.0)
+        np.sin(h)
+        assert split == [2]
 
 
 def test_output_memory_is_recycled(kernels):
