@@ -233,9 +233,59 @@ def _target_machine(features: str | None = None):
 
 def _object_code(library) -> bytes:
     """Position-independent object code of a Numba code library (its final, optimised
-    module): Numba's own JIT code is static, which a shared library cannot hold."""
-    features = getattr(getattr(library, "_codegen", None), "_tm_features", None)
-    return _target_machine(features or None).emit_object(library._final_module)
+    module, with :func:`vector_math`): Numba's own JIT code is static, which a shared library
+    cannot hold."""
+    import llvmlite.binding as llvm
+
+    features = getattr(getattr(library, "_codegen", None), "_tm_features", None) or None
+    machine = _target_machine(features)
+    isa = machine.feature_string if hasattr(machine, "feature_string") else (features or "")
+    module = llvm.parse_assembly(vector_math(str(library._final_module), isa))
+    return machine.emit_object(module)
+
+
+_VECTOR_ISA = {2: ("b", "+sse4.1"), 4: ("d", "+avx2"), 8: ("e", "+avx512f")}
+"""Width of a vector of doubles -> glibc's vector-ABI letter (SSE4, AVX2, AVX-512) and the CPU
+feature that variant needs."""
+
+_LIBMVEC: list = []
+
+
+def _libmvec():
+    """glibc's vector math library (libmvec), or None."""
+    if not _LIBMVEC:
+        import ctypes
+
+        try:
+            _LIBMVEC.append(ctypes.CDLL("libmvec.so.1"))
+        except OSError:
+            _LIBMVEC.append(None)
+    return _LIBMVEC[0]
+
+
+def vector_math(ir: str, features: str) -> str:
+    """``ir`` with LLVM's vector math intrinsics (``llvm.exp.v8f64``: a vectorised loop's
+    ``exp``) calling glibc's vector functions (``_ZGVeN8v_exp``) where this glibc has them.
+
+    LLVM vectorises a loop of ``exp``, ``sin``, ``log``... into such intrinsics but, with no
+    vector library, expands each back into one libm call per element; libmvec computes the
+    whole vector at once, several times faster (documented errors of at most 4 ulp, like
+    numpy's own SIMD functions). Functions LLVM knows only as library calls (``log1p``,
+    ``expm1``) are never vectorised and stay libm's."""
+    import re
+
+    lib = _libmvec()
+    if lib is None:
+        return ir
+
+    def swap(match):
+        name, width = match.group(1), int(match.group(2))
+        letter, needs = _VECTOR_ISA.get(width, ("?", "?"))
+        target = f"_ZGV{letter}N{width}v_{name}"
+        ok = needs in features.split(",") and hasattr(lib, target)
+        return "@" + target if ok else match.group(0)
+
+    return re.sub(r"@llvm\.([a-z0-9]+)\.v(\d+)f64\b", swap, ir)
 
 
 def _compiler() -> list | None:
@@ -265,7 +315,7 @@ def _link(path: str, obj: bytes, symbol: str) -> bool:
         helpers = _gil_helpers_object()
         _write(tmp + ".o", obj)
         done = subprocess.run(
-            [*cc, "-shared", "-o", tmp + ".so", tmp + ".o", helpers, "-lm"],
+            [*cc, "-shared", "-o", tmp + ".so", tmp + ".o", helpers, *_vector_lib(obj), "-lm"],
             capture_output=True,
             text=True,
             timeout=120,
@@ -286,6 +336,11 @@ def _link(path: str, obj: bytes, symbol: str) -> bool:
                 os.remove(leftover)
             except OSError:
                 pass
+
+
+def _vector_lib(obj: bytes) -> list:
+    """``["-lmvec"]`` when the object calls glibc's vector functions (:func:`vector_math`)."""
+    return ["-lmvec"] if b"_ZGV" in obj else []
 
 
 _GIL_IR = """
@@ -352,7 +407,7 @@ class _Loader:
         self.cpu = llvm.get_host_cpu_name()
         self.features = llvm.get_host_cpu_features().flatten()
         self.libs = [ctypes.CDLL(None)]
-        self.more_libs = ["libm.so.6", "libgcc_s.so.1"]  # opened when a symbol needs them
+        self.more_libs = ["libm.so.6", "libmvec.so.1", "libgcc_s.so.1"]  # opened on demand
         self.resolved: set = set()
         self.engines = []
 

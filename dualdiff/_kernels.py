@@ -398,6 +398,8 @@ class _Workers:
     ``concurrent.futures`` pool costs tens.
     """
 
+    BLOCK = 256
+
     def __init__(self):
         import queue
 
@@ -420,7 +422,9 @@ class _Workers:
             inbox = self._queue.SimpleQueue()
             threading.Thread(target=self._work, args=(inbox,), daemon=True).start()
             self.inboxes.append(inbox)
-        bounds = [n * t // threads for t in range(threads + 1)]
+        # Slices start at multiples of BLOCK: an element then takes the same path (a vector
+        # block or the scalar remainder of the vectorised loop) however the range is split.
+        bounds = [n * t // threads // self.BLOCK * self.BLOCK for t in range(threads)] + [n]
         for t in range(1, threads):
             self.inboxes[t - 1].put((fn, bounds[t], bounds[t + 1], args))
         error = None

@@ -374,6 +374,17 @@ def test_large_blocks_are_not_kept_without_madv_free(kernels, monkeypatch):
     assert buffers.total == 800
 
 
+def test_vector_math_only_for_the_cpu_that_has_it():
+    ir = "%y = call <8 x double> @llvm.exp.v8f64(<8 x double> %x)\n" + (
+        "%z = call <4 x double> @llvm.sqrt.v4f64(<4 x double> %x)"
+    )
+    assert _kernel_cache.vector_math(ir, "+avx2,-avx512f") == ir  # AVX-512 variant: not here
+    swapped = _kernel_cache.vector_math(ir, "+avx2,+avx512f")
+    assert "@llvm.sqrt.v4f64" in swapped  # libmvec has no sqrt: the instruction stays
+    if _kernel_cache._libmvec() is not None:
+        assert "@_ZGVeN8v_exp(" in swapped and "llvm.exp" not in swapped
+
+
 def test_loader_rejects_what_it_cannot_link():
     loader = _kernel_cache._loader()
     if loader is None:
