@@ -20,18 +20,17 @@ from __future__ import annotations
 
 import os
 
-DEFAULT_THRESHOLD = 30_000
+DEFAULT_THRESHOLD = 10_000
 """Smallest output (in elements) sent to a kernel: about the smallest size at which the
 kernels are not slower than the numpy path whatever the state of the C allocator, measured on
 a 2-core machine (``python -m benchmarks.kernels_report``, "crossover"; value+f'+f'' of the W2
-function).
+function). At 3·10³ elements the numpy path is still ahead (0.23 ms against 0.31 ms).
 
-The numpy path's speed at these sizes depends on whether its temporaries page-fault. In a fresh
-process glibc returns each freed block of 128 KiB or more to the system: the numpy path pays
-page faults and the kernels (which recycle their output memory) win from 10⁴ elements (1.3x),
-1.8x at 2·10⁴, 2.4-3x at 10⁵. Once a process has freed a large array, glibc keeps freed memory
-mapped and numpy's SIMD loops keep pace: even at 2·10⁴ (0.83 ms kernels, 0.79 ms numpy), the
-kernels ahead from 5·10⁴ (1.08x), 1.2x at 10⁵, 1.8x at 2·10⁵."""
+The numpy path's speed depends on whether its temporaries page-fault. In a fresh process glibc
+returns each freed block of 128 KiB or more to the system: numpy pays page faults and the
+kernels (which recycle their output memory) are 1.4x faster at 10⁴, 2.4x at 2·10⁴, 4x at 10⁵.
+Once a process has freed a large array, glibc keeps freed memory mapped and numpy runs at its
+best: the kernels are then 1.1x faster at 10⁴, 1.4x at 2·10⁴, 2x at 10⁵."""
 
 DEFAULT_PARALLEL_THRESHOLD = 50_000
 """Smallest output (in elements) that may be split over threads; from there a kernel is split
