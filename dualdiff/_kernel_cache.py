@@ -339,8 +339,9 @@ def _link(path: str, obj: bytes, symbol: str) -> bool:
 
 
 def _vector_lib(obj: bytes) -> list:
-    """``["-lmvec"]`` when the object calls glibc's vector functions (:func:`vector_math`)."""
-    return ["-lmvec"] if b"_ZGV" in obj else []
+    """Link glibc's vector math library (by its runtime name: no development package needed)
+    when the object calls its functions (:func:`vector_math`)."""
+    return ["-l:libmvec.so.1"] if b"_ZGV" in obj else []
 
 
 _GIL_IR = """
