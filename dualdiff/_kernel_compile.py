@@ -162,12 +162,23 @@ def _jit():
                 e2[i * k2 + m] = t[2]
 
     @jit
+    def put2(t, r, e, i):
+        """Store a scalar-mode dual result."""
+        r[i] = t[0]
+        e[i] = t[1]
+
+    @jit
     def put3(t, r, e1, e12, i):
-        """Store value, ε1 and ε1ε2 parts of a scalar-mode result (ε2 is stored by the
-        caller unless it is ε1)."""
+        """Store a scalar-mode hyper-dual result whose ε2 part is its ε1 part."""
         r[i] = t[0]
         e1[i] = t[1]
         e12[i] = t[3]
+
+    @jit
+    def put4(t, r, e1, e2, e12, i):
+        """Store a scalar-mode hyper-dual result, every part."""
+        put3(t, r, e1, e12, i)
+        e2[i] = t[2]
 
     @jit
     def mul4(u, du, v, dv):  # the algebra's product operator P for scalars
@@ -247,7 +258,9 @@ def _jit():
         read_zero=read_zero,
         read_one=read_one,
         put_hyper=put_hyper,
+        put2=put2,
         put3=put3,
+        put4=put4,
         mul4=mul4,
         add2=add2,
         sub2=sub2,
@@ -388,25 +401,29 @@ def _combine(J, template: str, fn_id: str):
 
 # The four loop templates. Each writes every component of the result in one pass; `rb`, `rc`,
 # `rd` read an input (a pointer and an element offset), or give the structural zero or the one
-# of a seed. Scalar mode (one direction) has its own loops: the generic nest costs several
-# times more per element. Of those, the one for unit strides (seeds and zeros are given stride
-# 1) is a loop LLVM vectorises where the rule calls no libm function: sqrt, products and
-# quotients run 2-4 times faster than through strides it must assume arbitrary.
+# of a seed. Scalar mode (one direction) has its own loops, over `at`, the result of one
+# element: the generic nest costs several times more per element. `at` called with unit strides
+# (seeds and zeros are given stride 1) makes a loop LLVM vectorises where the rule calls no
+# libm function it cannot vectorise: sqrt, products and quotients run 2-4 times faster than
+# through strides it must assume arbitrary. With ε2 shared the loop stores no ε2 (ε1 and ε2 are
+# one buffer then, which would fail LLVM's runtime overlap check and keep the loop scalar).
 
 
-def _dual_unary(coef, combine, rb):
+def _dual_unary(J, coef, combine, rb):
+    put2 = J.put2
+
+    @J.jit
+    def at(i, prm, a, sa, b, sb):
+        return combine(coef(a[i * sa], prm), rb(b, i * sb))
+
     def kernel(lo, hi, k, prm, a, sa, b, sb0, sb1, r, e):
         if k == 1:
             if sa == 1 and sb0 == 1:
                 for i in range(lo, hi):
-                    t = combine(coef(a[i], prm), rb(b, i))
-                    r[i] = t[0]
-                    e[i] = t[1]
-                return
-            for i in range(lo, hi):
-                t = combine(coef(a[i * sa], prm), rb(b, i * sb0))
-                r[i] = t[0]
-                e[i] = t[1]
+                    put2(at(i, prm, a, 1, b, 1), r, e, i)
+            else:
+                for i in range(lo, hi):
+                    put2(at(i, prm, a, sa, b, sb0), r, e, i)
             return
         for i in range(lo, hi):
             A = coef(a[i * sa], prm)
@@ -419,24 +436,26 @@ def _dual_unary(coef, combine, rb):
     return kernel
 
 
-def _hyper_unary(coef, combine, put, put3, rb, rc, rd):
+def _hyper_unary(J, coef, combine, rb, rc, rd):
+    put3, put4, put_hyper = J.put3, J.put4, J.put_hyper
+
+    @J.jit
+    def at(i, prm, a, sa, b, sb, c, sc, d, sd):
+        return combine(coef(a[i * sa], prm), rb(b, i * sb), rc(c, i * sc), rd(d, i * sd))
+
     def kernel(lo, hi, k1, k2, prm, shared, a, sa, b, sb0, sb1, c, sc0, sc1, d, sd0, sd1, sd2,
                r, e1, e2, e12):  # fmt: skip
         if k1 == 1 and k2 == 1:
-            if sa == 1 and sb0 == 1 and sc0 == 1 and sd0 == 1:
-                if shared:
-                    for i in range(lo, hi):
-                        t = combine(coef(a[i], prm), rb(b, i), rc(c, i), rd(d, i))
-                        put3(t, r, e1, e12, i)
-                else:
-                    for i in range(lo, hi):
-                        t = combine(coef(a[i], prm), rb(b, i), rc(c, i), rd(d, i))
-                        put3(t, r, e1, e12, i)
-                        e2[i] = t[2]
-                return
-            for i in range(lo, hi):
-                t = combine(coef(a[i * sa], prm), rb(b, i * sb0), rc(c, i * sc0), rd(d, i * sd0))
-                put(t, r, e1, e2, e12, i, 0, 0, 1, 1, shared)
+            if sa == 1 and sb0 == 1 and sc0 == 1 and sd0 == 1 and shared:
+                for i in range(lo, hi):
+                    put3(at(i, prm, a, 1, b, 1, c, 1, d, 1), r, e1, e12, i)
+            elif sa == 1 and sb0 == 1 and sc0 == 1 and sd0 == 1:
+                for i in range(lo, hi):
+                    put4(at(i, prm, a, 1, b, 1, c, 1, d, 1), r, e1, e2, e12, i)
+            else:
+                for i in range(lo, hi):
+                    t = at(i, prm, a, sa, b, sb0, c, sc0, d, sd0)
+                    put_hyper(t, r, e1, e2, e12, i, 0, 0, 1, 1, shared)
             return
         for i in range(lo, hi):
             A = coef(a[i * sa], prm)
@@ -444,28 +463,28 @@ def _hyper_unary(coef, combine, put, put3, rb, rc, rd):
                 bj = rb(b, i * sb0 + j * sb1)
                 for m in range(k2):
                     t = combine(A, bj, rc(c, i * sc0 + m * sc1), rd(d, i * sd0 + j * sd1 + m * sd2))
-                    put(t, r, e1, e2, e12, i, j, m, k1, k2, shared)
+                    put_hyper(t, r, e1, e2, e12, i, j, m, k1, k2, shared)
 
     return kernel
 
 
-def _dual_binary(coef, combine, rb1, rb2):
+def _dual_binary(J, coef, combine, rb1, rb2):
+    put2 = J.put2
+
+    @J.jit
+    def at(i, a1, sa1, b1, sb1, a2, sa2, b2, sb2):
+        x = a1[i * sa1]
+        y = a2[i * sa2]
+        return combine(coef(x, y), x, rb1(b1, i * sb1), y, rb2(b2, i * sb2))
+
     def kernel(lo, hi, k, a1, sa1, b1, sb10, sb11, a2, sa2, b2, sb20, sb21, r, e):
         if k == 1:
             if sa1 == 1 and sb10 == 1 and sa2 == 1 and sb20 == 1:
                 for i in range(lo, hi):
-                    x = a1[i]
-                    y = a2[i]
-                    t = combine(coef(x, y), x, rb1(b1, i), y, rb2(b2, i))
-                    r[i] = t[0]
-                    e[i] = t[1]
-                return
-            for i in range(lo, hi):
-                x = a1[i * sa1]
-                y = a2[i * sa2]
-                t = combine(coef(x, y), x, rb1(b1, i * sb10), y, rb2(b2, i * sb20))
-                r[i] = t[0]
-                e[i] = t[1]
+                    put2(at(i, a1, 1, b1, 1, a2, 1, b2, 1), r, e, i)
+            else:
+                for i in range(lo, hi):
+                    put2(at(i, a1, sa1, b1, sb10, a2, sa2, b2, sb20), r, e, i)
             return
         for i in range(lo, hi):
             x = a1[i * sa1]
@@ -480,45 +499,37 @@ def _dual_binary(coef, combine, rb1, rb2):
     return kernel
 
 
-def _hyper_binary(coef, combine, put, put3, rb1, rc1, rd1, rb2, rc2, rd2):
+def _hyper_binary(J, coef, combine, rb1, rc1, rd1, rb2, rc2, rd2):
+    put3, put4, put_hyper = J.put3, J.put4, J.put_hyper
+
+    @J.jit
+    def at(i, x1, s1, x2, s2):
+        """Element ``i`` of operands ``x = (a, b, c, d)`` read with strides ``s``."""
+        x = x1[0][i * s1[0]]
+        y = x2[0][i * s2[0]]
+        return combine(
+            coef(x, y),
+            x, rb1(x1[1], i * s1[1]), rc1(x1[2], i * s1[2]), rd1(x1[3], i * s1[3]),
+            y, rb2(x2[1], i * s2[1]), rc2(x2[2], i * s2[2]), rd2(x2[3], i * s2[3]),
+        )  # fmt: skip
+
     def kernel(lo, hi, k1, k2, shared,
                a1, sa1, b1, sb10, sb11, c1, sc10, sc11, d1, sd10, sd11, sd12,
                a2, sa2, b2, sb20, sb21, c2, sc20, sc21, d2, sd20, sd21, sd22,
                r, e1, e2, e12):  # fmt: skip
         if k1 == 1 and k2 == 1:
-            if (sa1 == 1 and sb10 == 1 and sc10 == 1 and sd10 == 1
-                    and sa2 == 1 and sb20 == 1 and sc20 == 1 and sd20 == 1):  # fmt: skip
-                if shared:
-                    for i in range(lo, hi):
-                        x = a1[i]
-                        y = a2[i]
-                        t = combine(
-                            coef(x, y),
-                            x, rb1(b1, i), rc1(c1, i), rd1(d1, i),
-                            y, rb2(b2, i), rc2(c2, i), rd2(d2, i),
-                        )  # fmt: skip
-                        put3(t, r, e1, e12, i)
-                else:
-                    for i in range(lo, hi):
-                        x = a1[i]
-                        y = a2[i]
-                        t = combine(
-                            coef(x, y),
-                            x, rb1(b1, i), rc1(c1, i), rd1(d1, i),
-                            y, rb2(b2, i), rc2(c2, i), rd2(d2, i),
-                        )  # fmt: skip
-                        put3(t, r, e1, e12, i)
-                        e2[i] = t[2]
-                return
-            for i in range(lo, hi):
-                x = a1[i * sa1]
-                y = a2[i * sa2]
-                t = combine(
-                    coef(x, y),
-                    x, rb1(b1, i * sb10), rc1(c1, i * sc10), rd1(d1, i * sd10),
-                    y, rb2(b2, i * sb20), rc2(c2, i * sc20), rd2(d2, i * sd20),
-                )  # fmt: skip
-                put(t, r, e1, e2, e12, i, 0, 0, 1, 1, shared)
+            x1, x2 = (a1, b1, c1, d1), (a2, b2, c2, d2)
+            s1, s2 = (sa1, sb10, sc10, sd10), (sa2, sb20, sc20, sd20)
+            unit = (1, 1, 1, 1)
+            if s1 == unit and s2 == unit and shared:
+                for i in range(lo, hi):
+                    put3(at(i, x1, unit, x2, unit), r, e1, e12, i)
+            elif s1 == unit and s2 == unit:
+                for i in range(lo, hi):
+                    put4(at(i, x1, unit, x2, unit), r, e1, e2, e12, i)
+            else:
+                for i in range(lo, hi):
+                    put_hyper(at(i, x1, s1, x2, s2), r, e1, e2, e12, i, 0, 0, 1, 1, shared)
             return
         for i in range(lo, hi):
             x = a1[i * sa1]
@@ -533,7 +544,7 @@ def _hyper_binary(coef, combine, put, put3, rb1, rc1, rd1, rb2, rc2, rd2):
                     dx = rd1(d1, i * sd10 + j * sd11 + m * sd12)
                     dy = rd2(d2, i * sd20 + j * sd21 + m * sd22)
                     t = combine(A, x, bx, cx, dx, y, by, cy, dy)
-                    put(t, r, e1, e2, e12, i, j, m, k1, k2, shared)
+                    put_hyper(t, r, e1, e2, e12, i, j, m, k1, k2, shared)
 
     return kernel
 
@@ -556,9 +567,7 @@ def compile_kernel(key: tuple):
     coef = _coefficients(J, template, fn_id, order)
     combine = _combine(J, template, fn_id)
     readers = [{"Z": J.read_zero, "O": J.read_one}.get(f, J.read) for f in flags]
-    if template.startswith("hyper"):
-        readers[:0] = [J.put_hyper, J.put3]
-    kernel = _TEMPLATES[template](coef, combine, *readers)
+    kernel = _TEMPLATES[template](J, coef, combine, *readers)
     kinds = {"i": types.int64, "f": types.float64, "p": types.CPointer(types.float64)}
     sig = types.void(*(kinds[c] for c in SIGNATURES[template]))
     cfunc = J.numba.cfunc(sig, error_model="numpy")(kernel)
