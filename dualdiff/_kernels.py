@@ -16,9 +16,8 @@ memory is recycled (:class:`_Buffers`).
 Threads. From ``parallel_threshold`` elements on, the loop range is split over threads when
 one thread would take at least :data:`PARALLEL_MIN_SECONDS` (each kernel's cost per element is
 timed on its first calls); a kernel is a C function called through ctypes, which releases the
-GIL. The thread count
-follows Numba's settings: ``numba.get_num_threads()`` when Numba is imported, else
-``NUMBA_NUM_THREADS``, else the CPUs this process may use.
+GIL. The thread count follows Numba's settings: ``numba.get_num_threads()`` when Numba is
+imported, else ``NUMBA_NUM_THREADS``, else the CPUs this process may use.
 
 What stays on the numpy path, and why, is in :data:`FALLBACKS`.
 """
@@ -342,12 +341,6 @@ class _Buffers:
         except (AttributeError, OSError, ValueError):
             self.large_total = 0  # no MADV_FREE: large blocks go back to the system
             return False
-
-    def clear(self) -> None:
-        """Give every kept block back to the system."""
-        with self.lock:
-            self.free.clear()
-            self.small = self.large = 0
 
 
 def _physical_memory() -> int:
