@@ -30,6 +30,50 @@ from .optimize import gradient_of, hessian_of, hvp_of, jacobian_of, value_and_gr
 __version__ = "0.1.0"
 
 
+def cache_info() -> dict:
+    """Where compiled kernels are kept, whether that store is usable, and what it holds.
+
+    Returns
+    -------
+    dict
+        ``root``, ``directory`` (the store of this version, CPU and sources), ``usable``,
+        ``reason`` (why not, when not), ``kernels`` (how many are stored), ``bytes``,
+        ``other_keys`` (stores of other versions under the same root) and ``compiler``.
+    """
+    from ._kernels import registry
+
+    return registry.kernel_store().info()
+
+
+def clear_cache() -> int:
+    """Remove every stored kernel of this user (all versions); returns the bytes freed.
+
+    Kernels already loaded in this process keep working; later ones are compiled again.
+    """
+    from ._kernels import registry
+
+    return registry.kernel_store().clear()
+
+
+def precompile(jobs: int | None = None) -> dict:
+    """Compile the common kernels into the store now rather than on first use.
+
+    Each kernel takes about a second to compile once per machine (and per dualdiff, Numba
+    and CPU version); this builds every rule of the table on both number types with the
+    layouts the drivers make, ``jobs`` processes at once (default: every CPU). Also
+    ``python -m dualdiff precompile``.
+
+    Returns
+    -------
+    dict
+        ``kernels`` (how many make the common set), ``built_or_found``, ``seconds`` and
+        ``store`` (None, with a ``reason``, where no private store can be used).
+    """
+    from ._kernels import registry
+
+    return registry.precompile(jobs)
+
+
 def supported_functions() -> dict:
     """The numpy ufuncs and functions that dual numbers support, by category."""
     from . import _functions, _rules, _ufuncs
@@ -53,6 +97,8 @@ __all__ = [
     "ValueAndGradient",
     "ValueGradientHessian",
     "__version__",
+    "cache_info",
+    "clear_cache",
     "derivative",
     "gradient",
     "gradient_of",
@@ -64,6 +110,7 @@ __all__ = [
     "jacobian_of",
     "jvp",
     "optimize",
+    "precompile",
     "second_derivative",
     "supported_functions",
     "use_numba",

@@ -26,7 +26,24 @@ against the general chain rule.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+
+
+class AlgebraOp(NamedTuple):
+    """An operation of the algebra itself (no rule of the table): the key the engine and the
+    kernel registry use for it, beside the rule objects of :mod:`dualdiff._rules`."""
+
+    name: str
+
+
+ADD = AlgebraOp("add")
+SUBTRACT = AlgebraOp("subtract")
+PRODUCT = AlgebraOp("product")
+QUOTIENT = AlgebraOp("quotient")
+POWER = AlgebraOp("power_const")
+"""``x ** c`` for a constant scalar ``c`` (:func:`dualdiff._rules.power_const`)."""
 
 
 def expand(v, dirs: str):

@@ -1,4 +1,7 @@
-"""What Dual and HyperDual share: component bookkeeping, linear maps, numpy protocols.
+"""What Dual and HyperDual share: component bookkeeping, linear maps, indexing, conversions.
+
+The numpy protocols are added on top by :mod:`dualdiff._protocols`; nothing here imports the
+dispatch, so this module is a leaf of the import graph.
 
 A number is a tuple of *components* (``real`` first), each a Python float or a float64 ndarray.
 Every component has the shape of ``real`` followed by its *direction axes*, labelled as in
@@ -75,6 +78,42 @@ def _one_axis(a, ndim: int) -> int:
     if not -ndim <= a < ndim:
         raise np.exceptions.AxisError(a, ndim)
     return a % ndim
+
+
+def number_type(inputs) -> type | None:
+    """The one dual type among ``inputs`` (mixing Dual and HyperDual is an error)."""
+    found = None
+    for x in inputs:
+        if isinstance(x, DualBase):
+            if found is not None and type(x) is not found:
+                raise TypeError(
+                    f"cannot combine {found.__name__} with {type(x).__name__}; "
+                    "use one number type throughout a computation"
+                )
+            found = type(x)
+    return found
+
+
+def check_compatible(x, y) -> None:
+    """Both numbers must carry the same directions (mode and count)."""
+    labels = x._labels()
+    if labels == y._labels() and not labels[-1]:
+        return  # both in scalar mode
+    if labels != y._labels() or any(
+        np.shape(p)[np.ndim(p) - len(lab) :] != np.shape(q)[np.ndim(q) - len(lab) :]
+        for p, q, lab in zip(x._parts()[1:], y._parts()[1:], x._labels()[1:])
+    ):
+        raise ValueError(
+            "cannot combine dual numbers seeded with different directions "
+            f"({_dirs(x)} and {_dirs(y)}); seed all inputs of one evaluation together"
+        )
+
+
+def _dirs(x) -> str:
+    return ", ".join(
+        f"{n}: {np.shape(p)[np.ndim(p) - len(lab) :] if lab else 'scalar'}"
+        for n, p, lab in zip(x._NAMES[1:], x._parts()[1:], x._labels()[1:])
+    )
 
 
 class DualBase(NDArrayOperatorsMixin):
@@ -212,17 +251,6 @@ class DualBase(NDArrayOperatorsMixin):
     def __repr__(self) -> str:
         fields = ", ".join(f"{n}={_fmt(getattr(self, n))}" for n in self._NAMES)
         return f"{type(self).__name__}({fields})"
-
-    # -- numpy protocols
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from ._ufuncs import dispatch_ufunc
-
-        return dispatch_ufunc(ufunc, method, inputs, kwargs)
-
-    def __array_function__(self, func, types, args, kwargs):
-        from ._functions import dispatch_function
-
-        return dispatch_function(func, types, args, kwargs)
 
     # -- in-place operators rebind, as for Python numbers: ``x += y`` is ``x = x + y`` and
     # never writes into arrays that other numbers may share.

@@ -1,69 +1,117 @@
-"""The switch between the numpy path and the Numba kernels of :mod:`dualdiff._kernels`.
+"""The switch between the numpy path and the compiled kernels, per thread and per context.
 
-An elementwise operation on dual numbers runs a compiled kernel when kernels are enabled and the
-operation writes at least ``threshold`` elements (the largest component: ``n`` for a scalar-mode
-number, ``n·k`` or ``n·k1·k2`` with directions); below that the numpy path is faster, since a
-kernel call costs a few microseconds of argument marshalling. From ``parallel_threshold``
-elements on, a kernel whose measured cost makes it worth it (``_kernels.PARALLEL_MIN_SECONDS``)
-is split over threads (their number follows Numba's settings).
+An elementwise operation on dual numbers runs a compiled kernel (:mod:`dualdiff._kernels`) when
+kernels are enabled and the operation writes at least ``threshold`` elements (its largest
+component: ``n`` for a scalar-mode number, ``n·k`` or ``n·k1·k2`` with directions); below that
+the numpy path runs. From ``parallel_threshold`` elements on, a kernel whose measured cost
+makes it worth it is split over threads.
 
-Environment (read once, at import):
+The settings live in a :class:`contextvars.ContextVar`: :func:`use_numba` changes them for the
+calling thread (or asyncio task) only, so two threads that enter and leave
+``with use_numba(False)`` in any order never change each other's settings. A thread starts
+with the process defaults, which the environment sets (read once, at import):
 
-- ``DUALDIFF_DISABLE_NUMBA=1`` turns the kernels off for the whole process; ``use_numba(True)``
-  does not turn them back on (this is the kill switch for platforms where Numba misbehaves).
-- ``DUALDIFF_NUMBA_THRESHOLD`` and ``DUALDIFF_NUMBA_PARALLEL_THRESHOLD``: the two sizes.
+- ``DUALDIFF_DISABLE_NUMBA``: ``1``/``true``/``yes``/``on`` turns the kernels off for the whole
+  process (``use_numba(True)`` cannot turn them back on: the kill switch for platforms where
+  Numba misbehaves); ``0``/``false``/``no``/``off``/empty leaves them on.
+- ``DUALDIFF_NUMBA_THRESHOLD`` and ``DUALDIFF_NUMBA_PARALLEL_THRESHOLD``: the two sizes, as
+  non-negative integers (``1e5`` is accepted when it is an integer).
 
+Any other value is ignored with one warning that names the variable and the accepted values.
 This module imports nothing heavy: ``import dualdiff`` never imports Numba.
 """
 
 from __future__ import annotations
 
+import contextvars
+import math
 import os
+import warnings
+from typing import NamedTuple
 
-DEFAULT_THRESHOLD = 10_000
-"""Smallest output (in elements) sent to a kernel: about the smallest size at which the
-kernels are not slower than the numpy path whatever the state of the C allocator, measured on
-a 2-core machine (``python -m benchmarks.kernels_report``, "crossover"; value+f'+f'' of the W2
-function). At 3·10³ elements the numpy path is still ahead (0.23 ms against 0.31 ms).
-
-The numpy path's speed depends on whether its temporaries page-fault. In a fresh process glibc
-returns each freed block of 128 KiB or more to the system: numpy pays page faults and the
-kernels (which recycle their output memory) are 1.4x faster at 10⁴, 2.4x at 2·10⁴, 4x at 10⁵.
-Once a process has freed a large array, glibc keeps freed memory mapped and numpy runs at its
-best: the kernels are then 1.1x faster at 10⁴, 1.4x at 2·10⁴, 2x at 10⁵."""
+DEFAULT_THRESHOLD = 2_000
+"""Smallest output (in elements) sent to a kernel. Measured with
+``python -m benchmarks.kernels_report`` (value+f'+f'' of the W2 function, ratios of the two
+paths taken in interleaved rounds) on a 2-core x86-64 machine: with a call overhead of a few
+microseconds the kernels are ahead of the numpy path from about 10³ elements (the numpy path
+pays one Python-level operation per term of the chain rule, the kernel one call per
+operation); below that the difference is within noise. See that report for the figures."""
 
 DEFAULT_PARALLEL_THRESHOLD = 50_000
 """Smallest output (in elements) that may be split over threads; from there a kernel is split
-when its measured cost says one thread would take ``_kernels.PARALLEL_MIN_SECONDS`` or more (a
-libm-bound rule on 10⁵ elements, not a vectorised product)."""
+when its measured cost says one thread would take ``_kernels.threads.PARALLEL_MIN_SECONDS``
+or more (a libm-bound rule on 10⁵ elements, not a vectorised product)."""
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
 
 
 def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw not in _FALSE:
+        warnings.warn(
+            f"{name}={os.environ[name]!r} is not understood and is ignored; accepted values: "
+            f"{', '.join(_TRUE)} (kernels off) or {', '.join(v for v in _FALSE if v)} (on)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return False
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_size(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
-        return max(0, int(float(raw)))
+        value = float(raw)
+        ok = math.isfinite(value) and value >= 0 and value == int(value)
     except ValueError:
-        import warnings
-
-        warnings.warn(f"{name}={raw!r} is not a number of elements; using {default}", stacklevel=2)
+        ok = False
+    if not ok:
+        warnings.warn(
+            f"{name}={raw!r} is not a non-negative whole number of elements and is ignored "
+            f"(accepted: 0, 10000, 1e5, ...); using {default}",
+            RuntimeWarning,
+            stacklevel=3,
+        )
         return default
+    return int(value)
 
 
 DISABLED_BY_ENV = _env_flag("DUALDIFF_DISABLE_NUMBA")
 
 
-class NumbaSettings:
-    """Settings of the kernel dispatch: ``enabled``, ``threshold``, ``parallel_threshold``.
+class KernelSettings(NamedTuple):
+    """Settings of the kernel dispatch: ``enabled``, ``threshold``, ``parallel_threshold``."""
 
-    :func:`use_numba` returns the settings that were in force before the call. The object is
-    truthy when those kernels were enabled, and as a context manager it restores them on exit,
-    so that ``with use_numba(False): ...`` runs the block on the numpy path.
+    enabled: bool
+    threshold: int
+    parallel_threshold: int
+
+
+DEFAULTS = KernelSettings(
+    not DISABLED_BY_ENV,
+    _env_size("DUALDIFF_NUMBA_THRESHOLD", DEFAULT_THRESHOLD),
+    _env_size("DUALDIFF_NUMBA_PARALLEL_THRESHOLD", DEFAULT_PARALLEL_THRESHOLD),
+)
+"""The process defaults (from the environment)."""
+
+_SETTINGS: contextvars.ContextVar[KernelSettings] = contextvars.ContextVar(
+    "dualdiff_kernel_settings", default=DEFAULTS
+)
+
+current = _SETTINGS.get
+"""``current()``: the settings in force in this thread / context (a :class:`KernelSettings`)."""
+
+
+class NumbaSettings:
+    """The settings that were in force before a :func:`use_numba` call.
+
+    Truthy when those kernels were enabled; as a context manager it restores them on exit (in
+    the calling thread's context), so that ``with use_numba(False): ...`` runs the block on
+    the numpy path.
     """
 
     __slots__ = ("enabled", "threshold", "parallel_threshold")
@@ -100,18 +148,10 @@ class NumbaSettings:
         )
 
 
-SETTINGS = NumbaSettings(
-    not DISABLED_BY_ENV,
-    _env_int("DUALDIFF_NUMBA_THRESHOLD", DEFAULT_THRESHOLD),
-    _env_int("DUALDIFF_NUMBA_PARALLEL_THRESHOLD", DEFAULT_PARALLEL_THRESHOLD),
-)
-"""The settings in force (mutated in place, so readers may keep a reference)."""
-
-
 def _set(enabled: bool, threshold: int, parallel_threshold: int) -> None:
-    SETTINGS.enabled = bool(enabled) and not DISABLED_BY_ENV
-    SETTINGS.threshold = int(threshold)
-    SETTINGS.parallel_threshold = int(parallel_threshold)
+    _SETTINGS.set(
+        KernelSettings(bool(enabled) and not DISABLED_BY_ENV, threshold, parallel_threshold)
+    )
 
 
 def use_numba(
@@ -119,7 +159,10 @@ def use_numba(
     threshold: int | None = None,
     parallel_threshold: int | None = None,
 ) -> NumbaSettings:
-    """Turn the Numba kernels on or off, or change the sizes at which they take over.
+    """Turn the compiled kernels on or off, or change the sizes at which they take over.
+
+    The change applies to the calling thread (and the context it runs in) only; other
+    threads keep their own settings.
 
     Parameters
     ----------
@@ -146,13 +189,23 @@ def use_numba(
     >>> d
     array([1., 1., 1.])
     """
-    previous = NumbaSettings(*SETTINGS._tuple())
+    now = _SETTINGS.get()
+    previous = NumbaSettings(*now)
     for name, value in (("threshold", threshold), ("parallel_threshold", parallel_threshold)):
-        if value is not None and (isinstance(value, bool) or int(value) != value or value < 0):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float) or value < 0
+        ):
             raise ValueError(f"{name} must be a non-negative number of elements, got {value!r}")
+        if value is not None and value != math.inf and int(value) != value:
+            raise ValueError(f"{name} must be a whole number of elements, got {value!r}")
     _set(
-        previous.enabled if enabled is None else enabled,
-        previous.threshold if threshold is None else int(threshold),
-        previous.parallel_threshold if parallel_threshold is None else int(parallel_threshold),
+        now.enabled if enabled is None else enabled,
+        now.threshold if threshold is None else _size(threshold),
+        now.parallel_threshold if parallel_threshold is None else _size(parallel_threshold),
     )
     return previous
+
+
+def _size(value) -> int:
+    """A size; ``math.inf`` (never) becomes the largest int64."""
+    return (1 << 63) - 1 if value == math.inf else int(value)

@@ -13,9 +13,9 @@ import string
 
 import numpy as np
 
-from ._base import DualBase, _finish, norm_axis
+from . import _engine as engine
+from ._base import DualBase, _finish, check_compatible, norm_axis, number_type
 from ._errors import UnsupportedFunctionError
-from ._ufuncs import check_compatible, number_type
 
 HANDLED_FUNCTIONS: dict = {}
 
@@ -558,7 +558,7 @@ def contract(spec_x: str, spec_y: str, spec_out: str, x, y):
     number_type([x, y])
     if xd and yd:
         check_compatible(x, y)
-        return _finish(x._product(y, P))
+        return x._from(engine.contract(x._parts(), y._parts(), x._labels(), P))
     if xd:
         c = np.asarray(y, dtype=float)
         return _finish(x._map(lambda p, nt: P(p, _nt_labels(nt), c, "")))
@@ -694,3 +694,28 @@ def _einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
             acc = np.einsum(f"{acc_spec},{specs[k]}->{inter}", acc, operands[k])
         acc_spec = inter
     return acc
+
+
+# ---------------------------------------------------------------- ufunc methods
+
+_UFUNC_METHODS = {
+    ("reduce", np.add): dual_sum,
+    ("reduce", np.multiply): dual_prod,
+    ("reduce", np.maximum): dual_max,
+    ("reduce", np.minimum): dual_min,
+    ("accumulate", np.add): dual_cumsum,
+    ("accumulate", np.multiply): dual_cumprod,
+}
+
+
+def ufunc_method(ufunc, method, inputs, kwargs):
+    """``ufunc.reduce`` / ``ufunc.accumulate`` on one dual number, where they have a meaning."""
+    fn = _UFUNC_METHODS.get((method, ufunc))
+    if fn is None or len(inputs) != 1:
+        raise UnsupportedFunctionError(
+            f"np.{ufunc.__name__}.{method} is not supported on dual numbers"
+        )
+    axis = kwargs.pop("axis", 0)
+    if method == "reduce":
+        return fn(inputs[0], axis=axis, keepdims=kwargs.pop("keepdims", False))
+    return fn(inputs[0], axis=axis)

@@ -1,6 +1,11 @@
-"""``__array_ufunc__``: every float numpy ufunc is ruled, linear, locally constant, a predicate,
-handled by the product/quotient algebra, or unsupported with a reason (see
-``tests/test_ufunc_coverage.py``)."""
+"""Elementwise ufuncs on dual numbers: classify the call once, hand it to the engine, wrap once.
+
+Every float numpy ufunc is ruled, linear, locally constant, a predicate, handled by the
+product/quotient algebra, a contraction (matmul-like, routed by :mod:`dualdiff._protocols`
+to :mod:`dualdiff._functions`), or unsupported with a reason (see
+``tests/test_ufunc_coverage.py``). Constants are lifted once (:func:`_constant`); the engine
+(:mod:`dualdiff._engine`) decides how the operation runs; the result is wrapped once.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,11 @@ import sys
 
 import numpy as np
 
-from ._base import DualBase, _finish, as_float_component
-from ._errors import DerivativeLossError, UnsupportedFunctionError
-from ._rules import BINARY_RULES, UNARY_RULES, power_const
+from . import _engine as engine
+from ._algebra import ADD, PRODUCT, QUOTIENT, SUBTRACT
+from ._base import DualBase, as_float_component, check_compatible, number_type
+from ._errors import UnsupportedFunctionError
+from ._rules import BINARY_RULES, UNARY_RULES
 
 LINEAR_UFUNCS = frozenset({np.add, np.subtract, np.negative, np.positive, np.conjugate})
 """Act on every component alike."""
@@ -29,11 +36,18 @@ PREDICATE_UFUNCS = frozenset(
 )  # fmt: skip
 """Evaluated on the real parts; return plain boolean arrays."""
 
-ALGEBRA_UFUNCS = frozenset(
-    {np.multiply, np.divide, np.matmul}
-    | {getattr(np, n) for n in ("vecdot", "matvec", "vecmat") if hasattr(np, n)}
+CONTRACTION_UFUNCS = frozenset(
+    {np.matmul} | {getattr(np, n) for n in ("vecdot", "matvec", "vecmat") if hasattr(np, n)}
 )
+"""The product rule with a contraction in place of the elementwise product."""
+
+ALGEBRA_UFUNCS = frozenset({np.multiply, np.divide}) | CONTRACTION_UFUNCS
 """Product and quotient rules of :mod:`dualdiff._algebra` (matmul-like ones by contraction)."""
+
+ALGEBRA_OPS = {np.add: ADD, np.subtract: SUBTRACT, np.multiply: PRODUCT, np.divide: QUOTIENT}
+"""Ufuncs that are operations of the algebra itself."""
+
+POWER_UFUNCS = frozenset({np.power, np.float_power})
 
 UNSUPPORTED_UFUNCS = {
     np.divmod: "it returns two outputs; use np.floor_divide and np.remainder separately",
@@ -73,134 +87,22 @@ def _special_tables():
         _special_loaded = True
 
 
-def _ieee(a):
-    """Python floats become numpy scalars so that ``1/0`` is ``inf``, not an exception."""
-    return np.float64(a) if type(a) is float else a
+def _rule(table: dict, ufunc):
+    rule = table.get(ufunc)
+    if rule is None and not _special_loaded:
+        _special_tables()
+        rule = table.get(ufunc)
+    return rule
 
 
-def number_type(inputs) -> type:
-    """The one dual type among ``inputs`` (mixing Dual and HyperDual is an error)."""
-    found = None
-    for x in inputs:
-        if isinstance(x, DualBase):
-            if found is not None and type(x) is not found:
-                raise TypeError(
-                    f"cannot combine {found.__name__} with {type(x).__name__}; "
-                    "use one number type throughout a computation"
-                )
-            found = type(x)
-    return found
-
-
-def check_compatible(x, y):
-    """Both numbers must carry the same directions (mode and count)."""
-    labels = x._labels()
-    if labels == y._labels() and not labels[-1]:
-        return  # both in scalar mode
-    if labels != y._labels() or any(
-        np.shape(p)[np.ndim(p) - len(lab) :] != np.shape(q)[np.ndim(q) - len(lab) :]
-        for p, q, lab in zip(x._parts()[1:], y._parts()[1:], x._labels()[1:])
-    ):
-        raise ValueError(
-            "cannot combine dual numbers seeded with different directions "
-            f"({_dirs(x)} and {_dirs(y)}); seed all inputs of one evaluation together"
-        )
-
-
-def _dirs(x) -> str:
-    return ", ".join(
-        f"{n}: {np.shape(p)[np.ndim(p) - len(lab) :] if lab else 'scalar'}"
-        for n, p, lab in zip(x._NAMES[1:], x._parts()[1:], x._labels()[1:])
-    )
-
-
-def dispatch_ufunc(ufunc, method, inputs, kwargs):
-    """Entry point of ``__array_ufunc__`` for everything the scalar fast paths do not take."""
-    out = kwargs.pop("out", None)
-    if method == "__call__":
-        bad = {k: v for k, v in kwargs.items() if not (k == "dtype" and v in (None, float))}
-        if bad:
-            raise UnsupportedFunctionError(
-                f"np.{ufunc.__name__} with keyword(s) {sorted(bad)} is not supported on dual "
-                "numbers; call it without them (use np.where to select elements)"
-            )
-        if out is not None and ufunc in PREDICATE_UFUNCS:
-            return ufunc(*(_real(x) for x in inputs), out=out)
-        result = call_ufunc(ufunc, inputs)
-    else:
-        result = _reduction(ufunc, method, inputs, kwargs)
-    if out is not None:
-        return _write_out(result, out, ufunc)
-    return result
-
-
-def _real(x):
+def real_of(x):
+    """The value part of a dual number; anything else as it is."""
     return x.real if isinstance(x, DualBase) else x
 
 
-def _reduction(ufunc, method, inputs, kwargs):
-    from . import _functions as F
-
-    table = {
-        ("reduce", np.add): F.dual_sum,
-        ("reduce", np.multiply): F.dual_prod,
-        ("reduce", np.maximum): F.dual_max,
-        ("reduce", np.minimum): F.dual_min,
-        ("accumulate", np.add): F.dual_cumsum,
-        ("accumulate", np.multiply): F.dual_cumprod,
-    }
-    fn = table.get((method, ufunc))
-    if fn is None or len(inputs) != 1:
-        raise UnsupportedFunctionError(
-            f"np.{ufunc.__name__}.{method} is not supported on dual numbers"
-        )
-    axis = kwargs.pop("axis", 0)
-    if method == "reduce":
-        return fn(inputs[0], axis=axis, keepdims=kwargs.pop("keepdims", False))
-    return fn(inputs[0], axis=axis)
-
-
-def _write_out(result, out, ufunc):
-    target = out[0] if isinstance(out, tuple) else out
-    if not isinstance(target, DualBase):
-        raise DerivativeLossError(
-            f"np.{ufunc.__name__}(..., out=...) was given a plain array as out, which cannot "
-            "hold the derivative parts; drop out= or pass a dual array of the result's shape"
-        )
-    target[...] = result
-    return target
-
-
-def call_ufunc(ufunc, inputs):
-    """Apply ``ufunc`` to inputs of which at least one is a dual number."""
-    if ufunc in PREDICATE_UFUNCS:
-        return ufunc(*(_real(x) for x in inputs))
-    number_type(inputs)
-    if ufunc.nin == 1:
-        return _unary(ufunc, inputs[0])
-    return _binary(ufunc, *inputs)
-
-
-def _unary(ufunc, x):
-    rule = UNARY_RULES.get(ufunc)
-    if rule is None:
-        _special_tables()
-        rule = UNARY_RULES.get(ufunc)
-    if rule is not None:
-        from ._kernels import maybe_unary  # Numba kernel above the size threshold
-
-        k = maybe_unary(rule, x)
-        if k is not None:
-            return k
-        with np.errstate(all="ignore"):
-            return _finish(x._chain(*rule.fn(_ieee(x.real), x.ORDER)))
-    if ufunc is np.negative:
-        return -x
-    if ufunc is np.positive or ufunc is np.conjugate:
-        return x
-    if ufunc in LOCALLY_CONSTANT_UFUNCS:
-        return x.zeros_like_parts(ufunc(x.real))
-    raise _unsupported(ufunc)
+def _constant(c):
+    """A constant operand as a float or a float64 array (lifted once per call)."""
+    return as_float_component(c, "operand")
 
 
 def _unsupported(ufunc):
@@ -210,8 +112,32 @@ def _unsupported(ufunc):
     )
 
 
-def _constant(c):
-    return as_float_component(c, "operand")
+def call_ufunc(ufunc, inputs):
+    """``ufunc(*inputs)``, at least one input a dual number, for an elementwise ufunc."""
+    if len(inputs) == 1:
+        x = inputs[0]
+        rule = UNARY_RULES.get(ufunc)
+        if rule is not None:
+            return x._from(engine.unary(rule, x._parts(), x._labels()))
+    if ufunc in PREDICATE_UFUNCS:
+        return ufunc(*(real_of(x) for x in inputs))
+    number_type(inputs)
+    if ufunc.nin == 1:
+        return _unary(ufunc, inputs[0])
+    return _binary(ufunc, *inputs)
+
+
+def _unary(ufunc, x):
+    rule = _rule(UNARY_RULES, ufunc)
+    if rule is not None:
+        return x._from(engine.unary(rule, x._parts(), x._labels()))
+    if ufunc is np.negative:
+        return -x
+    if ufunc is np.positive or ufunc is np.conjugate:
+        return x
+    if ufunc in LOCALLY_CONSTANT_UFUNCS:
+        return x.zeros_like_parts(ufunc(x.real))
+    raise _unsupported(ufunc)
 
 
 def _binary(ufunc, x, y):
@@ -219,74 +145,16 @@ def _binary(ufunc, x, y):
     yd = isinstance(y, DualBase)
     if xd and yd:
         check_compatible(x, y)
-    if ufunc in (np.matmul,) or ufunc.__name__ in ("vecdot", "matvec", "vecmat"):
-        from ._functions import ufunc_contraction
-
-        return ufunc_contraction(ufunc, x, y)
-    from ._kernels import maybe_binary  # Numba kernel above the size threshold
-
-    k = maybe_binary(ufunc, x, y, xd, yd)
-    if k is not None:
-        return k
-    with np.errstate(all="ignore"):
-        if ufunc is np.add or ufunc is np.subtract:
-            return _add(ufunc, x, y, xd, yd)
-        if ufunc is np.multiply:
-            if xd and yd:
-                return _finish(x._product(y))
-            d, c = (x, _constant(y)) if xd else (y, _constant(x))
-            return _finish(_scale(d, c))
-        if ufunc is np.divide:
-            if xd and yd:
-                return _finish(x._quotient(y))
-            if xd:
-                c = _constant(y)
-                return _finish(_scale(x, c, divide=True))
-            return _finish(y.lift(_constant(x))._quotient(y))
-        if ufunc in LOCALLY_CONSTANT_UFUNCS:
-            proto = x if xd else y
-            return proto.zeros_like_parts(ufunc(_real(x), _real(y)))
-        rule = BINARY_RULES.get(ufunc)
-        if rule is None:
-            _special_tables()
-            rule = BINARY_RULES.get(ufunc)
-        if rule is None:
+    proto = x if xd else y
+    if ufunc in LOCALLY_CONSTANT_UFUNCS:
+        return proto.zeros_like_parts(ufunc(real_of(x), real_of(y)))
+    op = ALGEBRA_OPS.get(ufunc)
+    if op is None:
+        op = _rule(BINARY_RULES, ufunc)
+        if op is None:
             raise _unsupported(ufunc)
-        if xd and yd:
-            return _finish(x._binary_chain(y, *rule.fn(_ieee(x.real), _ieee(y.real), x.ORDER)))
-        if xd:
-            c = _constant(y)
-            if (ufunc is np.power or ufunc is np.float_power) and np.ndim(c) == 0:
-                return _finish(x._chain(*power_const(_ieee(x.real), c, x.ORDER)))
-            f, fx, _, fxx, _, _ = rule.fn(_ieee(x.real), c, x.ORDER)
-            return _finish(x._chain(f, fx, fxx))
-        c = _constant(x)
-        f, _, fy, _, _, fyy = rule.fn(c, _ieee(y.real), y.ORDER)
-        return _finish(y._chain(f, fy, fyy))
-
-
-def _scale(d, c, divide=False):
-    """``d * c`` or ``d / c`` for a constant ``c``: every component scaled alike."""
-    from ._algebra import expand
-
-    if divide:
-        return d._map(lambda p, nt: p / expand(c, "y" * nt))
-    return d._map(lambda p, nt: expand(c, "y" * nt) * p)
-
-
-def _add(ufunc, x, y, xd, yd):
-    if xd and yd:
-        shared = x._shares_eps() and y._shares_eps()
-        parts = []
-        for i, (p, q) in enumerate(zip(x._parts(), y._parts())):
-            parts.append(parts[1] if (shared and i == 2) else ufunc(p, q))
-        return _finish(x._from(parts))
-    d, c = (x, _constant(y)) if xd else (y, _constant(x))
-    real = ufunc(x.real if xd else c, y.real if yd else c)
-    shape = np.shape(real)
-    if yd and ufunc is np.subtract:
-        d = -d
-    if shape == d.shape:
-        return _finish(d._from((real,) + d._parts()[1:]))
-    out = d._map(lambda p, nt: np.broadcast_to(p, shape + np.shape(p)[np.ndim(p) - nt :]))
-    return _finish(out._from((real,) + out._parts()[1:]))
+    xp = x._parts() if xd else (_constant(x),)
+    yp = y._parts() if yd else (_constant(y),)
+    if not yd and ufunc in POWER_UFUNCS and np.ndim(yp[0]) == 0:
+        return proto._from(engine.power(xp, yp[0], proto._labels()))
+    return proto._from(engine.binary(op, xp, yp, proto._labels()))

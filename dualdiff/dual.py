@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import _algebra as alg
-from ._base import DualBase, as_float_component, fit_component
+from ._base import as_float_component, fit_component
+from ._protocols import ArrayNumber
 from ._scalar_path import SCALAR_UNARY, scalar_power
 
 _object_new = object.__new__
@@ -31,7 +32,7 @@ def _floats(real: float, dual: float) -> Dual:
     return x
 
 
-class Dual(DualBase):
+class Dual(ArrayNumber):
     """A dual number ``a + b·ε`` (``ε² = 0``), so that ``f(a + b·ε) = f(a) + f'(a)·b·ε``.
 
     Parameters
@@ -82,18 +83,6 @@ class Dual(DualBase):
         """Number of directions carried (1 unless in vector mode)."""
         return np.shape(self.dual)[-1] if self._d else 1
 
-    def _chain(self, f0, f1, f2):
-        return _new(*alg.dual_chain(f0, f1, self.dual, self._d), self._d)
-
-    def _binary_chain(self, y, f, fx, fy, fxx, fxy, fyy):
-        return _new(*alg.dual_binary_chain(f, fx, fy, self.dual, y.dual, self._d), self._d)
-
-    def _product(self, y, P=alg.emul):
-        return _new(*alg.dual_product(self.real, self.dual, y.real, y.dual, self._d, P), self._d)
-
-    def _quotient(self, y):
-        return _new(*alg.dual_quotient(self.real, self.dual, y.real, y.dual, self._d), self._d)
-
     # -- Python-float fast paths (scalar forms of the algebra; everything else -> numpy).
     # Objects are built inline where a helper call would cost a third of the operation.
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -111,7 +100,7 @@ class Dual(DualBase):
                     x._d = ""
                     x._f = True
                     return x
-        return DualBase.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
+        return ArrayNumber.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
 
     def __add__(self, other):
         if self._f:

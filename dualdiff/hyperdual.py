@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import _algebra as alg
-from ._base import DualBase, as_float_component, fit_component
+from ._base import as_float_component, fit_component
+from ._protocols import ArrayNumber
 from ._scalar_path import SCALAR_UNARY, scalar_power
 
 _object_new = object.__new__
@@ -43,7 +44,7 @@ def _floats(real: float, eps1: float, eps2: float, eps12: float) -> HyperDual:
     return x
 
 
-class HyperDual(DualBase):
+class HyperDual(ArrayNumber):
     """A hyper-dual number ``a + b·ε1 + c·ε2 + d·ε1ε2`` with ``ε1² = ε2² = 0``, ``ε1ε2 ≠ 0``.
 
     ``f(a + b·ε1 + c·ε2 + d·ε1ε2) = f(a) + f'(a)b·ε1 + f'(a)c·ε2 + (f'(a)d + f''(a)bc)·ε1ε2``,
@@ -101,24 +102,6 @@ class HyperDual(DualBase):
     def _from(self, parts):
         return _new(*parts, self._d1, self._d2)
 
-    def _chain(self, f0, f1, f2):
-        parts = alg.hyper_chain(f0, f1, f2, self.eps1, self.eps2, self.eps12, self._d1, self._d2)
-        return _new(*parts, self._d1, self._d2)
-
-    def _binary_chain(self, y, f, fx, fy, fxx, fxy, fyy):
-        parts = alg.hyper_binary_chain(
-            f, fx, fy, fxx, fxy, fyy, self._parts(), y._parts(), self._d1, self._d2
-        )
-        return _new(*parts, self._d1, self._d2)
-
-    def _product(self, y, P=alg.emul):
-        parts = alg.hyper_product(self._parts(), y._parts(), self._d1, self._d2, P)
-        return _new(*parts, self._d1, self._d2)
-
-    def _quotient(self, y):
-        parts = alg.hyper_quotient(self._parts(), y._parts(), self._d1, self._d2)
-        return _new(*parts, self._d1, self._d2)
-
     # -- Python-float fast paths (scalar forms of the algebra; everything else -> numpy).
     # Objects are built inline where a helper call would cost a third of the operation.
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -137,7 +120,7 @@ class HyperDual(DualBase):
                     x._d1 = x._d2 = ""
                     x._f = True
                     return x
-        return DualBase.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
+        return ArrayNumber.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
 
     def __add__(self, other):
         if self._f:

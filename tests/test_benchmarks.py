@@ -168,7 +168,7 @@ def test_numba_paths_selected():
     # dualdiff is measured twice: the numpy path, and the Numba kernels at every size
     from dualdiff import _config
 
-    before = _config.SETTINGS._tuple()
+    before = _config.current()
     settings = config.settings_for("quick", only="W3", sizes=["W3=5"], repeat=1)
     (case,) = workloads.w3(dd, settings)
     names = [m.name for m in case.methods]
@@ -176,9 +176,9 @@ def test_numba_paths_selected():
     seen = []
     for method in case.methods[:2]:
         with speed.numba_path(dd, method.numba):
-            seen.append((_config.SETTINGS.enabled, _config.SETTINGS.threshold))
+            seen.append((_config.current().enabled, _config.current().threshold))
     assert seen[0][0] is False and seen[1] == (not _config.DISABLED_BY_ENV, 0)
-    assert _config.SETTINGS._tuple() == before
+    assert _config.current() == before
     records = speed.run_case(case, dd, settings)
     assert [r["method"] for r in records][:3] == ["primal", *names[:2]]
     assert all(r["max_rel_error"] <= 1e-12 for r in records[1:3])

@@ -6,9 +6,8 @@ sharing (``eps1 is eps2``), the same non-finite entries, and finite entries with
 differ by an ulp or two, which a sum of products can carry into a small result).
 
 Compiling is the slow part: about half a second per kernel on a 2-core machine (Numba, then
-the link into a shared library), and a first run compiles about 165 of them; later runs load
-them from the disk cache in about a millisecond each. Each test compiles a few kernels on small
-arrays, and the layout tests reuse them.
+the link into a shared library). CI builds the common set ahead (``python -m dualdiff
+precompile``), so tests load them from the store in about a millisecond each.
 """
 
 from __future__ import annotations
@@ -25,7 +24,9 @@ import numpy as np
 import pytest
 
 import dualdiff as dd
-from dualdiff import _config, _kernel_cache, _kernels
+from dualdiff import _config, _kernels
+from dualdiff._kernels import memory, mvec, registry, store
+from dualdiff._kernels import threads as kthreads
 from dualdiff._rules import BINARY_RULES, UNARY_RULES
 
 pytest.importorskip("numba")
@@ -57,8 +58,8 @@ class _Heavy(dict):
 @pytest.fixture
 def threads(monkeypatch):
     """Kernels for every size, every call split over two threads."""
-    monkeypatch.setattr(_kernels, "_COST", _Heavy())
-    monkeypatch.setattr(_kernels, "num_threads", lambda: 2)
+    monkeypatch.setattr(threads, "COST", _Heavy())
+    monkeypatch.setattr(threads, "num_threads", lambda: 2)
     with dd.use_numba(True, threshold=0, parallel_threshold=0):
         yield
 
@@ -287,10 +288,10 @@ def test_thread_count_follows_numba():
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        assert _kernels.num_threads() == 1
+        assert kthreads.num_threads() == 1
     finally:
         numba.set_num_threads(before)
-    assert _kernels.num_threads() == before
+    assert kthreads.num_threads() == before
 
 
 def test_parallel_matches_serial(threads, monkeypatch):
@@ -298,8 +299,8 @@ def test_parallel_matches_serial(threads, monkeypatch):
     h = _hyper(rng, (1001,), shared=True)
     f = LAYOUTS["composition"]
     split = []
-    run = _kernels._Workers.run
-    monkeypatch.setattr(_kernels._Workers, "run", lambda w, *a: split.append(a[2]) or run(w, *a))
+    run = kthreads._Workers.run
+    monkeypatch.setattr(kthreads._Workers, "run", lambda w, *a: split.append(a[2]) or run(w, *a))
     par = f(h)
     assert split and set(split) == {2}
     with dd.use_numba(True, threshold=0, parallel_threshold=10**12):
@@ -312,46 +313,44 @@ def test_threads_only_where_they_pay(monkeypatch):
     """A kernel's first two calls run on one thread and are timed; threads only if one
     thread would take PARALLEL_MIN_SECONDS."""
     split = []
-    monkeypatch.setattr(_kernels, "_COST", {})
-    monkeypatch.setattr(_kernels, "num_threads", lambda: 2)
+    monkeypatch.setattr(threads, "COST", {})
+    monkeypatch.setattr(threads, "num_threads", lambda: 2)
     monkeypatch.setattr(
-        _kernels._Workers, "run", lambda w, fn, n, t, args: split.append(t) or fn(0, n, *args)
+        kthreads._Workers,
+        "run",
+        lambda w, fn, n, t, prm, args: split.append(t) or fn(0, n, prm, args),
     )
     h = _hyper(np.random.default_rng(5), (4000,), shared=True)
     with dd.use_numba(True, threshold=0, parallel_threshold=0):
-        monkeypatch.setattr(_kernels, "PARALLEL_MIN_SECONDS", 1e9)
+        monkeypatch.setattr(threads, "PARALLEL_MIN_SECONDS", 1e9)
         for _ in range(4):
             np.sin(h)
-        assert split == [] and [c[1] for c in _kernels._COST.values()] == [2]
-        monkeypatch.setattr(_kernels, "PARALLEL_MIN_SECONDS", 0.0)
+        assert split == [] and [c[1] for c in kthreads.COST.values()] == [2]
+        monkeypatch.setattr(threads, "PARALLEL_MIN_SECONDS", 0.0)
         np.sin(h)
         assert split == [2]
 
 
-def test_output_memory_is_recycled(kernels):
+def test_outputs_never_alias_live_arrays(kernels):
     h = _hyper(np.random.default_rng(6), (300,))
-    y = np.sin(h)
-    addresses = {p.ctypes.data for p in y._parts()}
-    expected = [p.copy() for p in y._parts()]
-    del y
-    z = np.sin(h)  # reuses the memory y held
-    assert {p.ctypes.data for p in z._parts()} == addresses
+    z = np.sin(h)
+    expected = [p.copy() for p in z._parts()]
+    w = np.sin(h)
+    assert not np.shares_memory(w.real, z.real) and not np.shares_memory(w.eps12, z.eps12)
     for p, e in zip(z._parts(), expected):
         np.testing.assert_array_equal(p, e)
-    w = np.sin(h)  # while z lives, never its memory
-    assert not np.shares_memory(w.real, z.real) and not np.shares_memory(w.eps12, z.eps12)
 
 
 def test_large_output_memory_is_recycled(kernels):
     """Blocks of MAPPED bytes and more are mappings, kept for reuse after MADV_FREE."""
-    n = _kernels._Buffers.MAPPED // 8
+    if memory.BLOCKS.limit == 0:
+        pytest.skip("no anonymous mappings with MADV_FREE here: large outputs are np.empty")
+    n = memory.MAPPED // 8
     h = _hyper(np.random.default_rng(7), (n,))
     y = np.sin(h)
     addresses = {p.ctypes.data for p in y._parts()}
     expected = [p.copy() for p in y._parts()]
     del y
-    if _kernels._BUFFERS.large_total == 0:
-        pytest.skip("MADV_FREE is unavailable here: large blocks go back to the system")
     z = np.sin(h)
     assert {p.ctypes.data for p in z._parts()} == addresses
     for p, e in zip(z._parts(), expected):
@@ -363,15 +362,31 @@ def test_large_output_memory_is_recycled(kernels):
     np.testing.assert_array_equal(w, expected[0][::2])
 
 
-def test_large_blocks_are_not_kept_without_madv_free(kernels, monkeypatch):
-    buffers = _kernels._Buffers()
-    monkeypatch.setattr(buffers, "_release", lambda owner: False)
-    arr, _ = buffers.empty((buffers.MAPPED // 8,))
+def test_large_blocks_are_not_kept_without_madv_free(monkeypatch):
+    blocks = memory.LargeBlocks()
+    if blocks.limit == 0:
+        pytest.skip("large blocks are never mapped here")
+    monkeypatch.setattr(blocks, "_release", lambda owner: False)
+    arr = blocks.empty((memory.MAPPED // 8,))
     del arr
-    assert buffers.total == 0 and not buffers.free
-    small, _ = buffers.empty((100,))
-    del small  # small blocks come from numpy and are kept either way
-    assert buffers.total == 800
+    assert blocks.kept == 0 and not blocks.free
+
+
+def test_platform_without_anonymous_mappings(monkeypatch, kernels):
+    """Windows has no MAP_PRIVATE | MAP_ANONYMOUS: large outputs are plain arrays, and the
+    results are those of the numpy path."""
+    import mmap
+
+    for flag in ("MAP_ANONYMOUS", "MAP_PRIVATE", "MADV_FREE"):
+        monkeypatch.delattr(mmap, flag, raising=False)
+    blocks = memory.LargeBlocks()
+    assert blocks.limit == 0
+    arr = blocks.empty((memory.MAPPED // 8 + 1,))
+    assert type(arr) is np.ndarray and arr.base is None and arr.flags.owndata
+    monkeypatch.setattr(memory, "BLOCKS", blocks)
+    monkeypatch.setattr(memory, "empty", blocks.empty)
+    x = np.linspace(0.1, 2.0, memory.MAPPED // 8 + 1)
+    assert_parity(*_both(lambda v: dd.value_and_derivatives(LAYOUTS["composition"], v), x))
 
 
 @pytest.mark.parametrize("name", ["exp", "sin", "cos", "log", "log1p", "sqrt"])
@@ -396,19 +411,11 @@ def test_vector_math_only_for_the_cpu_that_has_it():
     ir = "%y = call <8 x double> @llvm.exp.v8f64(<8 x double> %x)\n" + (
         "%z = call <4 x double> @llvm.sqrt.v4f64(<4 x double> %x)"
     )
-    assert _kernel_cache.vector_math(ir, "+avx2,-avx512f") == ir  # AVX-512 variant: not here
-    swapped = _kernel_cache.vector_math(ir, "+avx2,+avx512f")
+    assert mvec.vector_math(ir, "+avx2,-avx512f") == ir  # AVX-512 variant: not here
+    swapped = mvec.vector_math(ir, "+avx2,+avx512f")
     assert "@llvm.sqrt.v4f64" in swapped  # libmvec has no sqrt: the instruction stays
-    if _kernel_cache._libmvec() is not None:
+    if mvec.libmvec() is not None:
         assert "@_ZGVeN8v_exp(" in swapped and "llvm.exp" not in swapped
-
-
-def test_loader_rejects_what_it_cannot_link():
-    loader = _kernel_cache._loader()
-    if loader is None:
-        pytest.skip("no object-code loader on this platform")
-    assert loader.load_bytes(b"not an object file", "kernel", "dual_unary") is None
-    assert loader.load_bytes(b"\x7fELF\x02\x01" + bytes(58), "kernel", "dual_unary") is None
 
 
 # ---------------------------------------------------------------- dispatch and switches
@@ -416,15 +423,15 @@ def test_loader_rejects_what_it_cannot_link():
 
 def test_threshold_selects_the_path(monkeypatch):
     calls = []
-    real = _kernels._kernel
-    monkeypatch.setattr(_kernels, "_kernel", lambda key: calls.append(key) or real(key))
+    real = _kernels.run
+    monkeypatch.setattr(_kernels, "run", lambda op, *a: calls.append(op.ufunc) or real(op, *a))
     x = dd.Dual(np.linspace(0.1, 1.0, 100), np.ones(100))
     with dd.use_numba(True, threshold=101):
         np.sin(x)
     assert calls == []
     with dd.use_numba(True, threshold=100):
         np.sin(x)
-    assert calls == [("dual_unary", "rule:_sin", "A")]
+    assert calls == [np.sin]
     with dd.use_numba(False, threshold=0):
         np.sin(x)
     assert len(calls) == 1
@@ -435,15 +442,52 @@ def test_use_numba_returns_previous_and_restores():
     try:
         previous = dd.use_numba(False, threshold=5)
         assert previous == before and bool(previous) == before.enabled
-        assert not _config.SETTINGS.enabled and _config.SETTINGS.threshold == 5
+        assert not _config.current().enabled and _config.current().threshold == 5
         with dd.use_numba(True, threshold=7, parallel_threshold=9) as inside:
             assert inside.threshold == 5
-            assert _config.SETTINGS.threshold == 7 and _config.SETTINGS.parallel_threshold == 9
-        assert _config.SETTINGS.threshold == 5 and not _config.SETTINGS.enabled
+            now = _config.current()
+            assert now.threshold == 7 and now.parallel_threshold == 9
+        assert _config.current().threshold == 5 and not _config.current().enabled
     finally:
         dd.use_numba(before.enabled, before.threshold, before.parallel_threshold)
     with pytest.raises(ValueError, match="threshold"):
         dd.use_numba(threshold=-1)
+    with pytest.raises(ValueError, match="whole number"):
+        dd.use_numba(threshold=2.5)
+
+
+def test_settings_are_per_thread():
+    """Two threads that enter and leave use_numba(False) out of order change neither each
+    other's settings nor those of the main thread (contextvars)."""
+    import threading
+
+    before = _config.current()
+    entered = [threading.Event(), threading.Event()]
+    leave = [threading.Event(), threading.Event()]
+    seen = {}
+
+    def worker(i):
+        seen[i, "start"] = _config.current()
+        with dd.use_numba(False, threshold=10 + i):
+            entered[i].set()
+            leave[i].wait(10)
+            seen[i, "inside"] = _config.current()
+        seen[i, "after"] = _config.current()
+
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+    for t in ts:
+        t.start()
+    for e in entered:
+        e.wait(10)
+    leave[0].set()  # the first to enter leaves first: out of order with respect to a stack
+    ts[0].join(10)
+    leave[1].set()
+    ts[1].join(10)
+    for i in range(2):
+        assert seen[i, "start"] == _config.DEFAULTS
+        assert seen[i, "inside"].threshold == 10 + i and not seen[i, "inside"].enabled
+        assert seen[i, "after"] == _config.DEFAULTS
+    assert _config.current() == before
 
 
 def test_scipy_special_rules_stay_on_numpy(kernels):
@@ -470,7 +514,7 @@ def test_import_does_not_load_numba():
         """
         import sys, json
         import dualdiff
-        heavy = ("numba", "llvmlite", "dualdiff._kernels")
+        heavy = ("numba", "llvmlite", "dualdiff._kernels.build", "dualdiff._kernels.numba_support")
         print(json.dumps([m for m in heavy if m in sys.modules]))
         """
     )
@@ -495,6 +539,31 @@ def test_environment_switches():
     assert json.loads(out) == [False, 1234, {}, False]
 
 
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ({"DUALDIFF_DISABLE_NUMBA": "2"}, "DUALDIFF_DISABLE_NUMBA='2' is not understood"),
+        ({"DUALDIFF_NUMBA_THRESHOLD": "inf"}, "DUALDIFF_NUMBA_THRESHOLD='inf' is not a non-neg"),
+        ({"DUALDIFF_NUMBA_THRESHOLD": "-3"}, "DUALDIFF_NUMBA_THRESHOLD='-3' is not a non-neg"),
+        ({"DUALDIFF_NUMBA_PARALLEL_THRESHOLD": "lots"}, "DUALDIFF_NUMBA_PARALLEL_THRESHOLD='lo"),
+    ],
+)
+def test_environment_is_validated(env, expected):
+    """A bad value warns, naming the variable and the accepted values, and is ignored."""
+    done = subprocess.run(
+        [sys.executable, "-W", "always", "-c", "import dualdiff as dd; print(dd.use_numba())"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+        check=True,
+    )
+    assert expected in done.stderr and "accepted" in done.stderr
+    defaults = (_config.DEFAULT_THRESHOLD, _config.DEFAULT_PARALLEL_THRESHOLD)
+    assert f"threshold={defaults[0]}, parallel_threshold={defaults[1]}" in done.stdout
+    assert "enabled=True" in done.stdout
+
+
 _SECOND_PROCESS = """
     import json, sys, time
     import numpy as np
@@ -509,37 +578,132 @@ _SECOND_PROCESS = """
 """
 
 
-def test_disk_cache_is_used_by_a_second_process(tmp_path):
+def _reference_second():
+    x = np.linspace(0.1, 2.0, 300)
+    with dd.use_numba(False):
+        return float(np.sum(dd.value_and_derivatives(lambda t: np.sqrt(t) * np.log1p(t), x)[2]))
+
+
+def test_store_is_used_by_a_second_process(tmp_path):
     """With a C compiler: shared libraries, opened by a later process with ctypes alone."""
-    if _kernel_cache._compiler() is None:
-        pytest.skip("no C compiler here: test_disk_cache_without_a_c_compiler covers this")
+    assert store._compiler()[0] is not None, "CI and developer machines have a C compiler"
     first = json.loads(_run(_SECOND_PROCESS, DUALDIFF_CACHE_DIR=str(tmp_path)))
     files = sorted(p.name for p in tmp_path.rglob("*-*.*"))
     assert any(name.startswith("hyper_binary-product") and name.endswith(".so") for name in files)
-    assert not any(name.endswith(".o") for name in files)
+    assert any(name.startswith("hyper_binary-product") and name.endswith(".json") for name in files)
     second = json.loads(_run(_SECOND_PROCESS, DUALDIFF_CACHE_DIR=str(tmp_path)))
     assert first[1:] == [["compiled"], ["numba", "llvmlite.binding"]]
     assert second[1:] == [["loaded"], []]  # neither Numba nor llvmlite imported
     assert second[0] == first[0]
+    assert abs(first[0] - _reference_second()) <= 1e-12 * abs(first[0])
 
 
-def test_disk_cache_without_a_c_compiler(tmp_path):
-    """Where linking fails, object files are kept and loaded with llvmlite (never Numba)."""
-    env = {"DUALDIFF_CACHE_DIR": str(tmp_path), "CC": "false"}  # a 'compiler' that fails
+@pytest.mark.parametrize("cc", ["false", "/nonexistent/cc"])
+def test_store_without_a_working_c_compiler(tmp_path, cc):
+    """Where linking fails (a compiler that fails, or none found), kernels are compiled in
+    every process and nothing is written; results are the same."""
+    env = {"DUALDIFF_CACHE_DIR": str(tmp_path), "CC": cc}
     first = json.loads(_run(_SECOND_PROCESS, **env))
-    files = sorted(p.name for p in tmp_path.rglob("*-*.*"))
-    assert files and all(name.endswith(".o") for name in files)
+    assert not [p for p in tmp_path.rglob("*") if p.suffix in (".so", ".json")]
     second = json.loads(_run(_SECOND_PROCESS, **env))
-    assert first[1] == ["compiled"] and second[1] == ["loaded"]
-    assert second[2] == ["llvmlite.binding"]
+    assert first[1] == second[1] == ["compiled, this process only"]
     assert second[0] == first[0]
+    assert abs(first[0] - _reference_second()) <= 1e-12 * abs(first[0])
 
 
-def test_a_damaged_cache_entry_is_compiled_again(tmp_path):
-    """A truncated library or object file is not loaded: the kernel is compiled afresh."""
+def test_without_a_usable_store_kernels_compile_in_process(tmp_path):
+    """HOME unset and no DUALDIFF_CACHE_DIR: never a shared temporary directory."""
+    env = {k: v for k, v in os.environ.items() if k not in ("HOME", "DUALDIFF_CACHE_DIR")}
+    env["XDG_CACHE_HOME"] = ""
+    env["TMPDIR"] = str(tmp_path)
+    code = textwrap.dedent(_SECOND_PROCESS).replace(
+        "import dualdiff as dd",
+        "import os.path; os.path.expanduser = lambda p: p\nimport dualdiff as dd",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out[1] == ["compiled, this process only"]
+    assert list(tmp_path.iterdir()) == []  # nothing written to the temporary directory
+    assert abs(out[0] - _reference_second()) <= 1e-12 * abs(out[0])
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "swap"])
+def test_a_damaged_store_entry_is_compiled_again(tmp_path, damage):
+    """A truncated, altered, garbage or swapped library is never loaded: the kernel is
+    compiled afresh, the result is right, and the store is healthy again afterwards."""
     first = json.loads(_run(_SECOND_PROCESS, DUALDIFF_CACHE_DIR=str(tmp_path)))
-    for path in tmp_path.rglob("*-*.*"):
-        if path.suffix in (".so", ".o"):
-            path.write_bytes(path.read_bytes()[:100])
+    libs = sorted(tmp_path.rglob("*.so"))
+    assert len(libs) >= 2
+    if damage == "swap":
+        a, b = libs[0].read_bytes(), libs[1].read_bytes()
+        libs[0].write_bytes(b)
+        libs[1].write_bytes(a)
+    for path in libs:
+        data = path.read_bytes()
+        if damage == "truncate":
+            path.write_bytes(data[:100])
+        elif damage == "flip":
+            mid = len(data) // 2
+            path.write_bytes(data[:mid] + bytes([data[mid] ^ 0xFF]) + data[mid + 1 :])
+        elif damage == "garbage":
+            path.write_bytes(os.urandom(len(data)))
     second = json.loads(_run(_SECOND_PROCESS, DUALDIFF_CACHE_DIR=str(tmp_path)))
     assert second[1] == ["compiled"] and second[0] == first[0]
+    third = json.loads(_run(_SECOND_PROCESS, DUALDIFF_CACHE_DIR=str(tmp_path)))
+    assert third[1:] == [["loaded"], []] and third[0] == first[0]
+
+
+def test_cache_info_and_clear(tmp_path):
+    out = _run(
+        """
+        import json
+        import numpy as np
+        import dualdiff as dd
+        dd.use_numba(True, threshold=0)
+        np.sin(dd.Dual(np.ones(3), np.ones(3)))
+        before = dd.cache_info()
+        freed = dd.clear_cache()
+        after = dd.cache_info()
+        print(json.dumps([before["usable"], before["kernels"], freed > 0, after["kernels"]]))
+        """,
+        DUALDIFF_CACHE_DIR=str(tmp_path),
+    )
+    assert json.loads(out) == [True, 1, True, 0]
+
+
+def test_command_line(tmp_path):
+    env = {**os.environ, "DUALDIFF_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "dualdiff", "cache", "info"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=True,
+    )
+    info = json.loads(done.stdout)
+    assert info["usable"] and info["root"] == str(tmp_path)
+
+
+def test_common_kernels_cover_what_the_drivers_use():
+    """Every kernel the W2 drivers build is in the precompiled set."""
+    out = _run(
+        """
+        import json
+        import numpy as np
+        import dualdiff as dd
+        from dualdiff import _kernels
+        from dualdiff.testing import bench_f
+        dd.use_numba(True, threshold=0)
+        x = np.linspace(0.1, 2.0, 50)
+        dd.value_and_derivatives(bench_f, x)
+        dd.jvp(bench_f, x, np.ones(50))
+        print(json.dumps(sorted(_kernels.compiled_kernels())))
+        """
+    )
+    common = {registry.name_of(*k) for k in registry.common_kernels()}
+    used = set(json.loads(out))
+    assert used and used <= common, used - common

@@ -1,0 +1,223 @@
+"""The seam between what an operation computes and how it runs.
+
+Above this module, the number types and the numpy protocols decide *what* an operation is: a
+rule object of :mod:`dualdiff._rules` or an operation of the algebra
+(:data:`~dualdiff._algebra.ADD`, ``SUBTRACT``, ``PRODUCT``, ``QUOTIENT``, ``POWER``), with its
+operands already classified and their constants lifted once. Here one function per arity
+chooses the path, in one place:
+
+1. every component a Python float: the rules evaluated on :mod:`math`
+   (:mod:`dualdiff._scalar_path`);
+2. kernels enabled and the result large enough (:mod:`dualdiff._config`): a compiled kernel
+   (:mod:`dualdiff._kernels`), which may decline (no kernel for that layout, Numba missing);
+3. otherwise the numpy path: the algebra of :mod:`dualdiff._algebra` on arrays.
+
+Operands are *component tuples*: ``(real, dual)`` for a Dual, ``(real, eps1, eps2, eps12)``
+for a HyperDual, and ``(c,)`` for a constant (a float or a float64 array). ``labels`` are the
+direction labels of the dual operand's components (see :mod:`dualdiff._algebra`). Results are
+component tuples with 0-d values as Python floats; nothing here knows the number types, and
+the kernels below never see them either.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _algebra as alg
+from . import _kernels
+from ._algebra import ADD, POWER, PRODUCT, QUOTIENT, SUBTRACT
+from ._config import current
+from ._rules import power_const
+from ._scalar_path import SCALAR_UNARY, scalar_power
+
+__all__ = ["unary", "binary", "power", "contract", "finish"]
+
+
+def _ieee(a):
+    """Python floats become numpy scalars so that ``1/0`` is ``inf``, not an exception."""
+    return np.float64(a) if type(a) is float else a
+
+
+def _all_floats(parts) -> bool:
+    for p in parts:
+        if type(p) is not float:
+            return False
+    return True
+
+
+def finish(parts):
+    """0-d components back to Python floats so the scalar fast paths apply again."""
+    r = parts[0]
+    if type(r) is float or np.ndim(r):
+        return parts
+    return tuple(p if np.ndim(p) else float(p) for p in parts)
+
+
+def _kernel(op, operands, labels, prm=0.0):
+    """The kernel path, or None (kernels off, too small, or the kernel layer declines)."""
+    settings = current()
+    if not settings.enabled:
+        return None
+    size = 0
+    for o in operands:
+        last = o[-1]
+        s = last.size if type(last) is np.ndarray else np.size(last)
+        if s > size:
+            size = s
+    if size < settings.threshold or size == 0:
+        return None
+    return _kernels.run(op, operands, labels, prm, settings.parallel_threshold)
+
+
+def _chain(f0, f1, f2, x, labels):
+    if len(x) == 2:
+        return alg.dual_chain(f0, f1, x[1], labels[1])
+    return alg.hyper_chain(f0, f1, f2, x[1], x[2], x[3], labels[1], labels[2])
+
+
+def unary(rule, x: tuple, labels: tuple) -> tuple:
+    """``rule.ufunc`` applied to the dual operand ``x``: ``f(x)`` by the chain rule."""
+    order = len(x) >> 1
+    if _all_floats(x):
+        scalar = SCALAR_UNARY.get(rule.ufunc)
+        if scalar is not None:
+            try:
+                f0, f1, f2 = scalar(x[0], order)
+            except (ArithmeticError, ValueError):
+                pass  # an IEEE special case: the numpy rule below gives inf or nan
+            else:
+                if order == 1:
+                    return f0, f1 * x[1]
+                return alg.scalar_hyper_chain(f0, f1, f2, x[1], x[2], x[3])
+    else:
+        k = _kernel(rule, (x,), labels)
+        if k is not None:
+            return k
+    with np.errstate(all="ignore"):
+        return finish(_chain(*rule.fn(_ieee(x[0]), order), x, labels))
+
+
+def power(x: tuple, c: float, labels: tuple) -> tuple:
+    """``x ** c`` for a constant scalar exponent ``c``."""
+    order = len(x) >> 1
+    if _all_floats(x):
+        r = scalar_power(x[0], c, order)
+        if r is not None:
+            if order == 1:
+                return r[0], r[1] * x[1]
+            return alg.scalar_hyper_chain(*r, x[1], x[2], x[3])
+    else:
+        k = _kernel(POWER, (x,), labels, float(c))
+        if k is not None:
+            return k
+    with np.errstate(all="ignore"):
+        return finish(_chain(*power_const(_ieee(x[0]), c, order), x, labels))
+
+
+def binary(op, x: tuple, y: tuple, labels: tuple) -> tuple:
+    """``op(x, y)`` with ``op`` a binary rule or ADD, SUBTRACT, PRODUCT, QUOTIENT.
+
+    One of ``x``, ``y`` may be a constant ``(c,)``; at least one is a dual operand, and two
+    dual operands carry the same directions (checked above the seam).
+    """
+    xd, yd = len(x) > 1, len(y) > 1
+    if op is ADD or op is SUBTRACT:
+        if xd and yd:
+            k = _kernel(op, (x, y), labels)
+            if k is not None:
+                return k
+        return _linear(op, x, y, xd, yd)
+    if (op is PRODUCT and not (xd and yd)) or (op is QUOTIENT and not yd):
+        return _scale(x, y, op is QUOTIENT)  # a constant factor or divisor: every part alike
+    k = _kernel(op, (x, y), labels)
+    if k is not None:
+        return k
+    with np.errstate(all="ignore"):
+        return finish(_numpy_binary(op, x, y, xd, yd, labels))
+
+
+def _numpy_binary(op, x, y, xd, yd, labels):
+    hyper = len(labels) == 4
+    d1, d2 = (labels[1], labels[2]) if hyper else (labels[1], "")
+    if op is PRODUCT:
+        if hyper:
+            return alg.hyper_product(x, y, d1, d2)
+        return alg.dual_product(x[0], x[1], y[0], y[1], d1)
+    if op is QUOTIENT:
+        if not xd:  # c / y: c lifted with zero derivative parts
+            x = _lift(x[0], y, labels)
+        if hyper:
+            return alg.hyper_quotient(x, y, d1, d2)
+        return alg.dual_quotient(x[0], x[1], y[0], y[1], d1)
+    order = 2 if hyper else 1
+    if xd and yd:
+        f = op.fn(_ieee(x[0]), _ieee(y[0]), order)
+        if hyper:
+            return alg.hyper_binary_chain(*f, x, y, d1, d2)
+        return alg.dual_binary_chain(f[0], f[1], f[2], x[1], y[1], d1)
+    if xd:
+        f, fx, _, fxx, _, _ = op.fn(_ieee(x[0]), y[0], order)
+        return _chain(f, fx, fxx, x, labels)
+    f, _, fy, _, _, fyy = op.fn(x[0], _ieee(y[0]), order)
+    return _chain(f, fy, fyy, y, labels)
+
+
+def _lift(c, like: tuple, labels: tuple) -> tuple:
+    """The constant ``c`` as a dual operand with zero derivative parts, shaped like ``like``."""
+    shape = np.shape(c)
+    parts = [c]
+    for i, (p, lab) in enumerate(zip(like[1:], labels[1:]), 1):
+        if i == 2 and like[1] is like[2]:
+            parts.append(parts[1])  # shared like the operand's, as a kernel shares
+            continue
+        tail = np.shape(p)[np.ndim(p) - len(lab) :] if lab else ()
+        parts.append(np.zeros(shape + tail) if shape + tail else 0.0)
+    return tuple(parts)
+
+
+def _scale(x, y, divide: bool) -> tuple:
+    """``x * c``, ``c * y`` or ``x / c``: every component scaled alike."""
+    d, c = (x, y[0]) if len(x) > 1 else (y, x[0])
+    shared = len(d) == 4 and d[1] is d[2]
+    out = []
+    with np.errstate(all="ignore"):
+        for i, p in enumerate(d):
+            if shared and i == 2:
+                out.append(out[1])
+                continue
+            nt = np.ndim(p) - np.ndim(d[0]) if i else 0
+            cc = alg.expand(c, "y" * nt) if nt else c
+            out.append(_ieee(p) / cc if divide else cc * p)
+    return finish(tuple(out))
+
+
+def _linear(op, x, y, xd, yd) -> tuple:
+    """``x ± y``: componentwise for two dual operands; a constant moves the value only."""
+    ufunc = np.add if op is ADD else np.subtract
+    if xd and yd:
+        shared = len(x) == 4 and x[1] is x[2] and y[1] is y[2]
+        out = []
+        for i, (p, q) in enumerate(zip(x, y)):
+            out.append(out[1] if (shared and i == 2) else ufunc(p, q))
+        return finish(tuple(out))
+    d = x if xd else y
+    real = ufunc(x[0], y[0])
+    rest = d[1:]
+    if yd and op is SUBTRACT:
+        shared = len(d) == 4 and d[1] is d[2]
+        rest = tuple(-p for p in rest)
+        if shared:
+            rest = (rest[0], rest[0], rest[2])
+    shape = np.shape(real)
+    if shape != np.shape(d[0]):  # the constant broadcast the value: broadcast the parts too
+        nd = np.ndim(d[0])
+        rest = tuple(np.broadcast_to(p, shape + np.shape(p)[nd:]) for p in rest)
+    return finish((real,) + tuple(rest))
+
+
+def contract(x: tuple, y: tuple, labels: tuple, P) -> tuple:
+    """The product rule with the elementwise product replaced by the contraction ``P``
+    (matmul, dot, einsum; see :mod:`dualdiff._functions`). Both operands dual."""
+    if len(labels) == 4:
+        return finish(alg.hyper_product(x, y, labels[1], labels[2], P))
+    return finish(alg.dual_product(x[0], x[1], y[0], y[1], labels[1], P))
