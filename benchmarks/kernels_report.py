@@ -19,6 +19,10 @@ as its reference; start-up costs are measured in fresh subprocesses.
   at 10⁵ elements the numpy path's speed depends on whether its temporaries page-fault.
 - ``crossover``: value+f'+f'' on the numpy path, serial kernels and threaded kernels by size.
 - ``layouts``: one kernel on contiguous, strided (read in place) and transposed (copied) input.
+- ``call_overhead``: the Python cost of one kernel call (``_kernels.run`` on one element:
+  classify the layout, pack the argument array, allocate the outputs, call), of one whole
+  ``np.sin`` on a HyperDual of one element through the numpy protocol on each path, and of the
+  bare ctypes call, which is the floor.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ import dualdiff as dd
 from benchmarks.environment import import_time, run_python
 from benchmarks.timing import measure
 from dualdiff import _kernels
+from dualdiff._kernels import registry
+from dualdiff._kernels import threads as kthreads
 from dualdiff.hyperdual import _new as hyperdual_from_parts
 from dualdiff.testing import bench_f
 
@@ -64,8 +70,8 @@ _FIRST_CALLS = """
         )
         out[name] = {{"first_s": first, "warm_s": warm, "overhead_s": first - warm}}
     out["numba_imported"] = "numba" in sys.modules
-    from dualdiff import _kernel_cache
-    out["link_failure"] = _kernel_cache.LINK_FAILURE[0] if _kernel_cache.LINK_FAILURE else None
+    from dualdiff._kernels import registry
+    out["link_failure"] = registry.kernel_store().last_error
     print(json.dumps(out))
 """
 
@@ -76,13 +82,13 @@ def first_calls(n: int = 10**5) -> dict:
         env = {"DUALDIFF_CACHE_DIR": cache}
         compiled = json.loads(run_python(_FIRST_CALLS.format(n=n), env))
         loaded = json.loads(run_python(_FIRST_CALLS.format(n=n), env))
-        files = [p.suffix for p in Path(cache).rglob("*-*.*") if p.suffix in (".so", ".o")]
+        files = [p.suffix for p in Path(cache).rglob("*-*.*") if p.suffix == ".so"]
     return {
         "n": n,
         "compile": compiled,
         "cache_hit": loaded,
         "kernels_cached": len(files),
-        "cache_format": "shared library" if ".so" in files else "object file (llvmlite)",
+        "cache_format": "shared library" if ".so" in files else "none (compiled per process)",
     }
 
 
@@ -166,6 +172,40 @@ def layouts(n: int = 10**6) -> dict:
     return out
 
 
+def call_overhead() -> dict:
+    """Microseconds per call on one element (so the arithmetic is negligible): the kernel
+    layer's own work (``_kernels.run``), the bare ctypes call it ends in, and a whole
+    ``np.sin`` of a HyperDual through the numpy protocol on the kernel and numpy paths."""
+    import timeit
+    from array import array
+
+    from dualdiff._rules import UNARY_RULES
+
+    h = dd.HyperDual(np.full(1, 0.5), np.ones(1), np.ones(1), np.zeros(1))
+    rule = UNARY_RULES[np.sin]
+    parts, labels = h._parts(), h._labels()
+    out = {}
+
+    def best(fn, n=20000):
+        return min(timeit.repeat(fn, number=n, repeat=7)) / n * 1e6
+
+    with dd.use_numba(True, threshold=0):
+        np.sin(h)  # compile or load outside the timer
+        out["run_us"] = best(lambda: _kernels.run(rule, (parts,), labels, 0.0, 1 << 62))
+        out["sin_kernel_path_us"] = best(lambda: np.sin(h))
+    with dd.use_numba(False):
+        out["sin_numpy_path_us"] = best(lambda: np.sin(h))
+    fn = registry.get("hyper_unary", rule, "AAA")
+    outs = [np.empty(1) for _ in range(4)]
+    packed = array("q", [1, 1, 0])
+    for q, s in zip(parts, ((1,), (1, 1), (1, 1), (1, 1, 1))):
+        packed.extend([id(q), *s])
+    packed.extend(id(o) for o in outs)
+    address = packed.buffer_info()[0]
+    out["ctypes_call_us"] = best(lambda: fn(0, 1, 0.0, address))
+    return out
+
+
 ALLOCATORS = {
     "default": {},
     "warm": {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)},
@@ -193,7 +233,8 @@ def run(quick: bool = False) -> dict:
     small = (10**3, 10**4, 10**5) if quick else CROSSOVER_SIZES
     rounds = 3 if quick else 7
     return {
-        "threads": _kernels.num_threads(),
+        "threads": kthreads.num_threads(),
+        "call_overhead": call_overhead(),
         "settings": repr(dd.use_numba()),
         "import": import_time(3 if quick else 7),
         "first_calls": first_calls(),
@@ -205,6 +246,12 @@ def run(quick: bool = False) -> dict:
 
 def print_report(r: dict) -> None:
     print(f"settings: {r['settings']}; threads: {r['threads']}")
+    c = r["call_overhead"]
+    print(
+        f"call overhead (one element, us): kernel layer {c['run_us']:.2f} (bare ctypes call "
+        f"{c['ctypes_call_us']:.2f}); np.sin(HyperDual) kernel path {c['sin_kernel_path_us']:.2f}, "
+        f"numpy path {c['sin_numpy_path_us']:.2f}"
+    )
     imp = r["import"]
     print(
         f"import: numpy {imp['numpy_s'] * 1e3:.1f} ms, dualdiff over numpy "

@@ -11,10 +11,9 @@ matters where ``f1`` is infinite (``sqrt'(0)``). Kernels reproduce this with a N
 ``StructuralZero``, whose arithmetic is that of ``emul`` and ``_add`` on the seed (``0·u`` is
 zero, ``0 + u`` is ``u``); the algebra runs on it unchanged.
 
-Listed exceptions to "the rules table as written" inside kernels (each also named in
-:data:`dualdiff._kernels.FALLBACKS`' neighbour :data:`KERNEL_FORMULAS`): ``np.where`` is a
-scalar select, ``x ** c`` uses numpy's own special cases for ``c`` in ``{2, 0.5, -1}``, and
-``log1p`` is computed through ``log`` so that LLVM vectorises it.
+The places where a kernel evaluates a rule's numpy call differently from numpy are listed in
+:data:`KERNEL_FORMULAS`, each with its reason; the test suite checks them against the numpy
+path and mpmath.
 """
 
 from __future__ import annotations

@@ -124,8 +124,13 @@ def off_reason() -> str | None:
     if not _OFF:
         if not abi.data_offset_ok():
             _OFF.append("this Python does not keep an ndarray's data pointer where expected")
-        elif importlib.util.find_spec("numba") is None:
-            _OFF.append("Numba is not installed (pip install numba)")
+        else:
+            try:
+                found = importlib.util.find_spec("numba") is not None
+            except (ImportError, ValueError):
+                found = False
+            if not found:
+                _OFF.append("Numba is not installed (pip install numba)")
     return _OFF[0] if _OFF else None
 
 
@@ -171,9 +176,15 @@ def _obtain(template: str, op, flags: str):
         _warn_once("off", f"dualdiff: compiled kernels are off ({reason}); numpy path")
         return None, None
     _announce(st)
-    from . import build
-
     t0 = time.perf_counter()
+    try:
+        from . import build
+
+        build.support()  # imports Numba
+    except ImportError as exc:
+        _OFF.append(f"Numba cannot be imported: {exc}")
+        _warn_once("off", f"dualdiff: compiled kernels are off ({_OFF[0]}); numpy path")
+        return None, None
     cfunc = build.compile_kernel(template, op, flags)
     address = None
     if st.directory() is not None:
@@ -181,8 +192,8 @@ def _obtain(template: str, op, flags: str):
         if address is None:
             _warn_once(
                 "link",
-                f"dualdiff: kernels cannot be kept on disk ({st.last_error}); each process "
-                "compiles its own",
+                f"dualdiff: kernel {name} could not be stored ({st.last_error}); it runs "
+                "compiled in this process (later failures of this kind are only logged)",
             )
     else:
         _warn_once(
