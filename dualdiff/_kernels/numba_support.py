@@ -24,7 +24,8 @@ from . import abi
 
 KERNEL_FORMULAS = {
     "np.where": "a scalar select (the rules call it on scalars inside a kernel)",
-    "x ** c": "numpy's power loop special-cases c = 2, 0.5, -1 (x*x, sqrt, 1/x): the kernel too",
+    "x ** c": "numpy's power loop special-cases c = 2, -1 (x*x, 1/x), and 0.5 (sqrt) from "
+    "numpy 2.3: the kernel does what the numpy in use does",
     "log1p": "log(u)·x/(u - 1) with u = 1 + x (Goldberg): LLVM vectorises log, not log1p",
 }
 """Where a kernel evaluates a rule's numpy call differently from numpy, and why."""
@@ -210,12 +211,17 @@ def support():
     def ident2(v, dirs):
         return v
 
+    # numpy's power loop for a scalar exponent takes x*x, sqrt and 1/x for 2, 1/2 and -1;
+    # sqrt only from numpy 2.3 (before, power(-inf, 0.5) is inf, as C's pow): do what the
+    # numpy in use does (its version is part of the store's key).
+    with np.errstate(invalid="ignore"):
+        sqrt_for_half = bool(np.isnan(np.power(-np.inf, 0.5)))
+
     @jit
     def power_scalar(x, y):
-        # numpy's power loop for a scalar exponent: x*x, sqrt and 1/x for 2, 1/2 and -1.
         if y == 2.0:
             return x * x
-        if y == 0.5:
+        if y == 0.5 and sqrt_for_half:
             return np.sqrt(x)
         if y == -1.0:
             return 1.0 / x

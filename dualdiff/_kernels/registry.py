@@ -74,7 +74,7 @@ def _versions() -> str:
     from importlib import metadata
 
     found = []
-    for dist in ("numba", "llvmlite"):
+    for dist in ("numba", "llvmlite", "numpy"):
         try:
             found.append(f"{dist}={metadata.version(dist)}")
         except metadata.PackageNotFoundError:

@@ -57,13 +57,22 @@ _RECORD_CAP, _LIBRARY_CAP = 4096, 256 << 20  # bytes
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 _SYMBOL_CHARS = _NAME_CHARS.union("$@") - {"-"}
 _HEX = frozenset("0123456789abcdef")
-# The two helpers Numba-compiled code calls on its error path: a process that has not imported
-# Numba lacks them, so every kernel library carries its own.
+# The helpers Numba-compiled code calls on its error path, which a process that has not
+# imported Numba lacks, so every kernel library carries its own. The GIL pair is what
+# Numba's own helpers do. The others build and raise a Python exception from a compiled one:
+# kernels compute with error_model="numpy" and raise none, but LLVM does not always remove
+# the cfunc wrapper's generic raising code (Numba < 0.62 keeps it in most kernels), and an
+# unresolved symbol makes dlopen refuse the whole library. Here they report "no exception
+# object" (NULL), on which the wrapper's path ends without raising.
 _GIL_C = """\
 extern int PyGILState_Ensure(void);
 extern void PyGILState_Release(int);
 void numba_gil_ensure(int *s) { *s = PyGILState_Ensure(); }
 void numba_gil_release(int *s) { PyGILState_Release(*s); }
+void *numba_unpickle(const char *d, int n, const char *h) { (void)d; (void)n; (void)h; return 0; }
+void *numba_runtime_build_excinfo_struct(void *a, void *b) { (void)a; (void)b; return 0; }
+void numba_do_raise(void *e) { (void)e; }
+void NRT_Free(void *p) { (void)p; }
 """
 _LOCK = threading.RLock()
 _STARTED: set = set()  # key directories this process has stamped (and pruned around)
