@@ -58,8 +58,8 @@ class _Heavy(dict):
 @pytest.fixture
 def threads(monkeypatch):
     """Kernels for every size, every call split over two threads."""
-    monkeypatch.setattr(threads, "COST", _Heavy())
-    monkeypatch.setattr(threads, "num_threads", lambda: 2)
+    monkeypatch.setattr(kthreads, "COST", _Heavy())
+    monkeypatch.setattr(kthreads, "num_threads", lambda: 2)
     with dd.use_numba(True, threshold=0, parallel_threshold=0):
         yield
 
@@ -323,8 +323,8 @@ def test_threads_only_where_they_pay(monkeypatch):
     """A kernel's first two calls run on one thread and are timed; threads only if one
     thread would take PARALLEL_MIN_SECONDS."""
     split = []
-    monkeypatch.setattr(threads, "COST", {})
-    monkeypatch.setattr(threads, "num_threads", lambda: 2)
+    monkeypatch.setattr(kthreads, "COST", {})
+    monkeypatch.setattr(kthreads, "num_threads", lambda: 2)
     monkeypatch.setattr(
         kthreads._Workers,
         "run",
@@ -332,11 +332,11 @@ def test_threads_only_where_they_pay(monkeypatch):
     )
     h = _hyper(np.random.default_rng(5), (4000,), shared=True)
     with dd.use_numba(True, threshold=0, parallel_threshold=0):
-        monkeypatch.setattr(threads, "PARALLEL_MIN_SECONDS", 1e9)
+        monkeypatch.setattr(kthreads, "PARALLEL_MIN_SECONDS", 1e9)
         for _ in range(4):
             np.sin(h)
         assert split == [] and [c[1] for c in kthreads.COST.values()] == [2]
-        monkeypatch.setattr(threads, "PARALLEL_MIN_SECONDS", 0.0)
+        monkeypatch.setattr(kthreads, "PARALLEL_MIN_SECONDS", 0.0)
         np.sin(h)
         assert split == [2]
 

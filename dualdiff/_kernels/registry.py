@@ -63,7 +63,8 @@ def name_of(template: str, op, flags: str) -> str:
 
 
 def _warn_once(cause: str, message: str) -> None:
-    LOG.warning(message)
+    """``message`` as a warning once per cause (every time in the ``dualdiff`` log)."""
+    LOG.info(message)
     if cause not in _WARNED:
         _WARNED.add(cause)
         warnings.warn(message, RuntimeWarning, stacklevel=4)
