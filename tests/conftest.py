@@ -1,4 +1,4 @@
-"""Test configuration: hypothesis profiles.
+"""Test configuration: hypothesis profiles, and parameter ids that are the same in every process.
 
 ``ci`` (the default) keeps the whole suite fast; ``dev`` searches harder. Select with the
 ``HYPOTHESIS_PROFILE`` environment variable, e.g. ``HYPOTHESIS_PROFILE=dev pytest tests``.
@@ -25,3 +25,12 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_make_parametrize_id(config, val, argname):
+    """Functions and ufuncs by name: their default ids carry a memory address, which differs
+    between the test processes of pytest-xdist (which then refuses to run)."""
+    name = getattr(val, "__name__", None)
+    if callable(val) and isinstance(name, str):
+        return name
+    return None
