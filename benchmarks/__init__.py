@@ -7,6 +7,7 @@ figures. Modules, one concern each:
 - :mod:`benchmarks.config`       suites (quick, full), sizes, command-line selections
 - :mod:`benchmarks.timing`       the timer: warm-up, repeats, median, GC off
 - :mod:`benchmarks.finite_diff`  forward, central and complex-step differences
+- :mod:`benchmarks.adaptive`     scipy.differentiate (SciPy >= 1.15), the adaptive peer
 - :mod:`benchmarks.accuracy`     error-versus-step sweeps over :mod:`dualdiff.testing`
 - :mod:`benchmarks.cases`        what a speed measurement is: a case and its methods
 - :mod:`benchmarks.workloads`    the speed workloads W1-W6 and their methods

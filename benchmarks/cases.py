@@ -23,7 +23,10 @@ class Method:
     is timed; ``extract`` maps its result to the layout of the case's reference. ``numba``
     selects dualdiff's path (``None``: leave as is). ``jit``: the first call compiles, so its
     excess over the median is reported as compile time. ``stmt`` and ``namespace`` replace
-    ``build`` for single operations timed with :mod:`timeit` (W6).
+    ``build`` for single operations timed with :mod:`timeit` (W6). ``evaluations``: how many
+    times one call evaluates ``f`` per result point (a number, or a function of the call's
+    value; ``None``: not counted, as for the AD peers). ``unavailable``: why the method cannot
+    run here (its row carries this note instead of a time).
     """
 
     name: str
@@ -33,6 +36,14 @@ class Method:
     jit: bool = False
     stmt: str | None = None
     namespace: dict = field(default_factory=dict)
+    evaluations: float | Callable[[object], float] | None = None
+    unavailable: str = ""
+
+    def count(self, value) -> float | None:
+        """Evaluations of ``f`` per result point for the call that returned ``value``."""
+        if callable(self.evaluations):
+            return self.evaluations(value)
+        return self.evaluations
 
 
 @dataclass

@@ -111,13 +111,6 @@ def main(argv: list[str] | None = None) -> int:
         parser().error("--repeat must be at least 1")
     document = run(settings, args.out, show_progress=not args.no_progress)
     console.print_results(document)
-    c = document["claims"]
-    print(
-        f"dualdiff max error {report.fmt_error(c['dualdiff_max_error'])} "
-        f"(claim ≤ {c['dualdiff_limit']:.0e}); best-FD min error "
-        f"{report.fmt_error(c['fd_min_best_error'])} (claim ≥ {c['fd_floor']:.0e}): "
-        + ("claims hold" if c["holds"] else "CLAIMS DO NOT HOLD")
-    )
     print(
         f"results in {args.out}: results.json, report.md, *.png ({document['wall_time_s']:.1f} s)"
     )

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import io
+import shutil
 import sys
+import textwrap
 from collections.abc import Callable, Iterator
 
 from benchmarks import report
@@ -13,47 +16,79 @@ from benchmarks import report
 HAVE_RICH = importlib.util.find_spec("rich") is not None
 
 
-def _plain_table(title: str, header: list[str], rows: list[list[str]]) -> str:
+WIDTH = 80
+"""Width the tables are designed for; the terminal's own width (``COLUMNS``) is used when
+it is narrower or wider, and rich wraps cells only when a table does not fit."""
+
+
+def _plain_table(spec: report.TableSpec, width: int = WIDTH) -> str:
+    header, rows = spec.header, spec.rows
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
-    body = [fmt.format(*row) for row in rows]
-    return "\n".join([title, rule, fmt.format(*header), rule, *body, ""])
+    rule = "-" * min(width, sum(widths) + 2 * (len(widths) - 1))
+    body = [fmt.format(*row).rstrip() for row in rows]
+    legend = textwrap.wrap(spec.legend, width) if spec.legend else []
+    title = textwrap.wrap(spec.title, width)
+    return "\n".join([*title, rule, fmt.format(*header).rstrip(), rule, *body, *legend, ""])
 
 
-def print_table(title: str, header: list[str], rows: list[list[str]], group: int = 2) -> None:
-    """One titled table on stdout; a rule wherever the first ``group`` columns change."""
-    if not rows:
-        return
-    if not HAVE_RICH:
-        print(_plain_table(title, header, rows))
-        return
-    from rich.console import Console
+def _rich_table(spec: report.TableSpec):
+    from rich import box
     from rich.table import Table
 
-    wide = 100 if len(header) > 2 else None  # room for the long workload titles
-    table = Table(title=title, title_justify="left", title_style="bold", min_width=wide)
-    for i, name in enumerate(header):
-        table.add_column(name, justify="left" if i < 3 else "right", overflow="fold")
-    keys = [tuple(row[:group]) for row in rows]
-    for i, row in enumerate(rows):
-        table.add_row(*row, end_section=i + 1 < len(rows) and keys[i + 1] != keys[i])
-    Console(width=max(120, Console().width)).print(table)
+    table = Table(
+        title=spec.title,
+        title_justify="left",
+        title_style="bold",
+        caption=spec.legend or None,
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1),
+    )
+    for i, name in enumerate(spec.header):
+        numeric = i >= 2 and name not in ("method", "what")
+        table.add_column(name, justify="right" if numeric else "left", overflow="fold")
+    keys = [tuple(row[: spec.group]) for row in spec.rows]
+    for i, row in enumerate(spec.rows):
+        last = i + 1 == len(spec.rows)
+        table.add_row(*row, end_section=spec.group > 0 and not last and keys[i + 1] != keys[i])
+    return table
+
+
+def render(document: dict, width: int = WIDTH, rich: bool | None = None) -> str:
+    """The tables and the claims of ``document`` as text ``width`` columns wide (rich when
+    installed, unless ``rich=False``)."""
+    use_rich = HAVE_RICH if rich is None else rich
+    specs = report.tables(document)
+    claims = _wrap(report.claims_lines(document["claims"]), width)
+    if not use_rich:
+        return "\n".join([*(_plain_table(s, width) for s in specs), *claims]) + "\n"
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=width, color_system=None, highlight=False)
+    for spec in specs:
+        console.print(_rich_table(spec))
+    for line in claims:
+        console.print(line, markup=False, soft_wrap=True)
+    return console.file.getvalue()
+
+
+def _wrap(lines: list[str], width: int) -> list[str]:
+    """Each claims line wrapped to ``width`` (continuations indented by two spaces)."""
+    out = []
+    for line in lines:
+        out += textwrap.wrap(line, width, subsequent_indent="  ", break_on_hyphens=False) or [""]
+    return out
 
 
 def print_results(document: dict) -> None:
-    """The accuracy, start-up and speed tables of a results document."""
-    if document["accuracy"]:
-        print_table(
-            "Accuracy: best error over h = 1e-1 … 1e-16 (and its h); dualdiff has no h",
-            report.ACCURACY_HEADER,
-            report.accuracy_rows(document["accuracy"]),
-            group=1,
-        )
-    print_table("Start-up", ["what", "time"], report.startup_rows(document.get("startup")))
-    for workload, title in report.WORKLOAD_TITLES.items():
-        records = [r for r in document["speed"] if r["workload"] == workload]
-        print_table(title, report.SPEED_HEADER, report.speed_rows(records))
+    """The tables and the claims of a results document on stdout, the terminal's width
+    (``COLUMNS``; 80 when it is not a terminal)."""
+    width = shutil.get_terminal_size((WIDTH, 24)).columns
+    sys.stdout.write(render(document, width))
+    sys.stdout.flush()
 
 
 @contextlib.contextmanager

@@ -169,3 +169,25 @@ def _bump(x: np.ndarray, *moves) -> np.ndarray:
     for i, s in moves:
         y[i] += s
     return y
+
+
+def evaluations(scheme: str, kind: str, n: int = 1) -> int:
+    """Evaluations of ``f`` one call of ``kind`` makes with ``scheme``, per result point.
+
+    ``kind`` names a function of this module (``derivative``, ``second_derivative``,
+    ``value_and_derivative``, ``value_and_derivatives``: per element, ``f`` elementwise) or a
+    vector driver (``gradient``, ``jacobian``, ``hessian``: points of ``R^n``, dimension ``n``).
+    A complex evaluation counts as one.
+    """
+    _check(scheme)
+    pairs = n * (n + 1) // 2
+    table = {
+        "derivative": {"forward": 2, "central": 2, "complex": 1},
+        "second_derivative": {"forward": 3, "central": 3, "complex": 2},
+        "value_and_derivative": {"forward": 2, "central": 3, "complex": 1},
+        "value_and_derivatives": {"forward": 4, "central": 5, "complex": 2},
+        "gradient": {"forward": n + 1, "central": 2 * n, "complex": n},
+        "jacobian": {"forward": n + 1, "central": 2 * n, "complex": n},
+        "hessian": {"forward": pairs + n + 1, "central": 4 * pairs, "complex": 2 * pairs},
+    }
+    return table[kind][scheme]

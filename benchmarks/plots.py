@@ -17,11 +17,33 @@ import numpy as np
 
 FLOOR = 1e-17  # errors are clipped here so that exact results still show on a log axis
 CEILING = 1e3
-STYLE = {
-    "forward": {"color": "tab:orange", "marker": "v", "label": "forward FD"},
-    "central": {"color": "tab:green", "marker": "o", "label": "central FD"},
-    "complex": {"color": "tab:purple", "marker": "s", "label": "complex step"},
+METHOD_COLORS = {
+    "dualdiff": "tab:blue",
+    "dualdiff (numpy)": "tab:blue",
+    "dualdiff (numba)": "tab:cyan",
+    "forward FD": "tab:orange",
+    "central FD": "tab:green",
+    "complex step": "tab:purple",
+    "scipy.differentiate": "tab:red",
+    "jax (jit)": "tab:brown",
+    "autograd": "tab:pink",
+    "numdifftools": "tab:olive",
+    "num-dual": "tab:gray",
+    "primal": "black",
 }
+"""One colour per method in every figure (accuracy panels, speed panels, bars)."""
+STYLE = {
+    "forward": {"color": METHOD_COLORS["forward FD"], "marker": "v", "label": "forward FD"},
+    "central": {"color": METHOD_COLORS["central FD"], "marker": "o", "label": "central FD"},
+    "complex": {"color": METHOD_COLORS["complex step"], "marker": "s", "label": "complex step"},
+}
+
+
+def color(method: str) -> str:
+    """The fixed colour of ``method`` (dark grey for a method not in :data:`METHOD_COLORS`)."""
+    return METHOD_COLORS.get(method, "0.3")
+
+
 EPS = float(np.finfo(float).eps)
 
 
@@ -43,19 +65,29 @@ def _accuracy_panel(ax, record: dict) -> None:
     h = np.asarray(record["h"])
     for scheme, style in STYLE.items():
         ax.loglog(h, _clip(record["errors"][scheme]), ms=3, lw=1, **style)
+    sd = record.get("scipy_differentiate") or {}
+    if sd.get("error") is not None:
+        ax.axhline(
+            max(sd["error"], FLOOR),
+            color=color("scipy.differentiate"),
+            lw=1.5,
+            ls="--",
+            label="scipy.differentiate (no h)",
+        )
     if record["dualdiff_error"] is not None:
         ax.axhline(
             max(record["dualdiff_error"], FLOOR),
-            color="tab:blue",
+            color=color("dualdiff"),
             lw=2.5,
             alpha=0.8,
             label="dualdiff",
             zorder=1,
         )
     ax.axhline(EPS, color="grey", ls=":", lw=1, label="machine ε")
-    if record["best_fd"]:
-        b = record["best_fd"]
-        ax.plot([b["h"]], [max(b["error"], FLOOR)], "k*", ms=9, label="best FD")
+    best = [record["best"][s] for s in ("forward", "central") if record["best"][s]["error"]]
+    if best:
+        b = min(best, key=lambda b: b["error"])
+        ax.plot([b["h"]], [max(b["error"], FLOOR)], "k*", ms=9, label="best fixed step")
     ax.set_xlim(h.max() * 2, h.min() / 2)  # h decreases to the right
     ax.set_ylim(FLOOR / 3, CEILING)
     n = f", n={record['n']}" if record["kind"] != "scalar" else ""
@@ -123,8 +155,9 @@ def speed_figure(records: list[dict], path: Path) -> Path | None:
     for ax, ((workload, task), group) in zip(axes.flat, groups.items()):
         for method in dict.fromkeys(r["method"] for r in group):
             pts = sorted((r["size"], r["ratio_to_primal"]) for r in group if r["method"] == method)
-            ax.loglog(*zip(*pts), marker="o", ms=3, label=method)
+            ax.loglog(*zip(*pts), marker="o", ms=3, label=method, color=color(method))
         ax.axhline(1.0, color="grey", ls=":", lw=1)
+        _size_axis(ax, sorted({r["size"] for r in group}))
         ax.set_title(f"{workload}: {task}", fontsize=10)
         ax.set_xlabel("size", fontsize=8)
         ax.set_ylabel("time / primal time", fontsize=8)
@@ -138,11 +171,29 @@ def speed_figure(records: list[dict], path: Path) -> Path | None:
     return path
 
 
+def _size_axis(ax, sizes: list[int]) -> None:
+    """Ticks at the measured sizes only, labelled ``10``, ``50``, ``10^3``: a log axis over
+    less than a decade (W4: n = 10, 50) otherwise labels its minor ticks, which overlap."""
+    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
+
+    ax.xaxis.set_major_locator(FixedLocator(sizes))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xticklabels([_size_label(n) for n in sizes], fontsize=7)
+    if len(sizes) == 1:
+        ax.set_xlim(sizes[0] / 2, sizes[0] * 2)
+
+
+def _size_label(n: int) -> str:
+    exponent = math.log10(n)
+    return f"$10^{{{int(exponent)}}}$" if exponent.is_integer() and n >= 1000 else str(n)
+
+
 def _bar_panel(ax, records: list[dict]) -> None:
     """Horizontal bars of time / primal for the unsized workloads (W1, W6)."""
     labels = [f"{r['workload']} {r['task']}: {r['method']}" for r in records]
     y = np.arange(len(records))
-    ax.barh(y, [r["ratio_to_primal"] for r in records], color="tab:blue")
+    ax.barh(y, [r["ratio_to_primal"] for r in records], color=[color(r["method"]) for r in records])
     ax.set_yticks(y, labels, fontsize=6)
     ax.invert_yaxis()
     ax.set_xscale("log")

@@ -1,10 +1,12 @@
 """Speed suite: time every method of every case, next to its error and its primal.
 
 One record per (workload, task, size, method), the primal included (ratio 1):
-``time_s`` (median seconds per call), ``ratio_to_primal``, ``max_rel_error`` (normwise,
-worst component, against the case's reference), ``first_call_s``, ``repeats``, ``number``
-(calls per repeat), ``compile_s`` (jit peers: first call minus median) and ``note`` (the
-exception if the method failed).
+``time_s`` (median seconds per call, the first call excluded), ``ratio_to_primal``,
+``max_rel_error`` (normwise, worst component, against the case's reference), ``evaluations``
+(of ``f`` per result point, where counted), ``first_call_s`` (the first call, timed alone: it
+includes any compilation or cache loading, and never enters ``time_s`` or the error),
+``repeats``, ``number`` (calls per repeat), ``compile_s`` (jit peers: first call minus median)
+and ``note`` (the exception if the method failed, or why it cannot run here).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ def _record(case: Case, method: Method, **fields) -> dict:
         "time_s": None,
         "ratio_to_primal": None,
         "max_rel_error": None,
+        "evaluations": None,
         "first_call_s": None,
         "compile_s": None,
         "repeats": 0,
@@ -62,16 +65,21 @@ def run_case(case: Case, dd, settings: Settings) -> list[dict]:
             case.primal,
             time_s=primal.median,
             ratio_to_primal=1.0,
+            evaluations=1,
             first_call_s=primal.first_call,
             repeats=primal.repeats,
             number=primal.number,
         )
     ]
     for method in case.methods:
+        if method.unavailable:
+            records.append(_record(case, method, note=method.unavailable))
+            continue
         try:
             with numba_path(dd, method.numba):
                 timing, value = _time(method, settings)
             error = case.error(method.extract(value))
+            evaluations = method.count(value)
         except Exception as exc:  # a failing method is a result, not a crash
             records.append(_record(case, method, note=f"{type(exc).__name__}: {exc}"))
             continue
@@ -82,6 +90,7 @@ def run_case(case: Case, dd, settings: Settings) -> list[dict]:
                 time_s=timing.median,
                 ratio_to_primal=timing.median / primal.median,
                 max_rel_error=error,
+                evaluations=evaluations,
                 first_call_s=timing.first_call,
                 compile_s=max(0.0, timing.first_call - timing.median) if method.jit else None,
                 repeats=timing.repeats,

@@ -19,8 +19,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from benchmarks import adaptive, peers
 from benchmarks import finite_diff as fd
-from benchmarks import peers
 from benchmarks.cases import Case, Method
 from benchmarks.config import Settings
 from dualdiff import testing
@@ -47,10 +47,10 @@ def has_numba_switch(dd) -> bool:
 def dualdiff_methods(dd, build: Callable, extract=tuple, paths: bool = True) -> list[Method]:
     """dualdiff as one method, or two (numpy path, Numba path) when it has the switch."""
     if not (paths and has_numba_switch(dd)):
-        return [Method("dualdiff", build, extract)]
+        return [Method("dualdiff", build, extract, evaluations=1)]
     return [
-        Method("dualdiff (numpy)", build, extract, numba=False),
-        Method("dualdiff (numba)", build, extract, numba=True),
+        Method("dualdiff (numpy)", build, extract, numba=False, evaluations=1),
+        Method("dualdiff (numba)", build, extract, numba=True, evaluations=1),
     ]
 
 
@@ -59,8 +59,34 @@ def _call(fn: Callable, *args) -> Callable[[], Callable[[], object]]:
     return lambda: lambda: fn(*args)
 
 
-def _fd_methods(fn: Callable, f: Callable, x, extract=tuple) -> list[Method]:
-    return [Method(name, _call(fn, f, x, scheme), extract) for name, scheme in FD_METHODS]
+def _fd_methods(fn: Callable, f: Callable, x, extract=tuple, n: int = 1) -> list[Method]:
+    return [
+        Method(
+            name,
+            _call(fn, f, x, scheme),
+            extract,
+            evaluations=fd.evaluations(scheme, fn.__name__, n),
+        )
+        for name, scheme in FD_METHODS
+    ]
+
+
+def _sd_method(key: str, size: int | None, build: Callable | None, extract, count):
+    """The scipy.differentiate method of a case, or nothing above its size cap
+    (:data:`adaptive.SPEED_MAX`), or a row saying why it is unavailable."""
+    if not adaptive.available():
+        return [Method(adaptive.NAME, unavailable=adaptive.NOT_AVAILABLE)]
+    if size is not None and size > adaptive.SPEED_MAX.get(key, size):
+        return []
+    return [Method(adaptive.NAME, build, extract, evaluations=count)]
+
+
+def _sd_value(result):
+    return result.value
+
+
+def _sd_evaluations(result):
+    return result.evaluations
 
 
 def w1(dd, settings: Settings) -> list[Case]:
@@ -72,10 +98,23 @@ def w1(dd, settings: Settings) -> list[Case]:
         ("f'", 1, dd.derivative, fd.derivative),
         ("f''", 2, dd.second_derivative, fd.second_derivative),
     ):
-        methods = [Method("dualdiff", _call(driver, testing.bench_f, X_SCALAR), float)]
+        methods = [
+            Method("dualdiff", _call(driver, testing.bench_f, X_SCALAR), float, evaluations=1)
+        ]
         for name, scheme in FD_METHODS:
             f = bench_f_cmath if scheme == "complex" else bench_f_math
-            methods.append(Method(name, _call(fd_fn, f, X_SCALAR, scheme), float))
+            count = fd.evaluations(scheme, fd_fn.__name__)
+            methods.append(
+                Method(name, _call(fd_fn, f, X_SCALAR, scheme), float, evaluations=count)
+            )
+        sd_fn = adaptive.derivative if order == 1 else adaptive.second_derivative
+        methods += _sd_method(
+            "W1",
+            None,
+            _call(sd_fn, testing.bench_f, X_SCALAR, SD_STEP[order]),
+            lambda r: float(r.value),
+            _sd_evaluations,
+        )
         methods += peers.methods("W1", task, None, X_SCALAR)
         cases.append(Case("W1", task, None, primal, ref[order], methods))
     return cases
@@ -91,21 +130,96 @@ def w2(dd, settings: Settings) -> list[Case]:
         primal = Method("primal", _call(testing.bench_f, x))
         first = dualdiff_methods(dd, _call(dd.jvp, testing.bench_f, x, v))
         first += _fd_methods(fd.value_and_derivative, testing.bench_f, x)
+        first += _sd_method(
+            "(f, f')",
+            n,
+            _call(_sd_value_and_derivative, x, SD_RELATIVE_STEP * x),
+            _sd_tuple,
+            _sd_total,
+        )
         first += peers.methods("W2", "(f, f')", n, x)
         cases.append(Case("W2", "(f, f')", n, primal, ref[:2], first))
         second = dualdiff_methods(dd, _call(dd.value_and_derivatives, testing.bench_f, x))
         second += _fd_methods(fd.value_and_derivatives, testing.bench_f, x)
+        second += _sd_method(
+            "(f, f', f'')",
+            n,
+            _call(_sd_value_and_derivatives, x, SD_RELATIVE_STEP * x),
+            _sd_tuple,
+            _sd_total,
+        )
         second += peers.methods("W2", "(f, f', f'')", n, x)
         cases.append(Case("W2", "(f, f', f'')", n, primal, ref, second))
     return cases
 
 
+def _sd_value_and_derivative(x, step):
+    """W2 ``(f, f')`` with scipy.differentiate: ``f(x)`` and :func:`adaptive.derivative`."""
+    return (testing.bench_f(x), adaptive.derivative(testing.bench_f, x, step))
+
+
+def _sd_value_and_derivatives(x, step):
+    """W2 ``(f, f', f'')``: ``f''`` as the derivative of the derivative with relative steps
+    (:func:`scipy.differentiate.hessian` takes one scalar step, which leaves ``x > 0``)."""
+    f = testing.bench_f
+    return (
+        f(x),
+        adaptive.derivative(f, x, step),
+        adaptive.second_derivative_relative(f, x, SD_RELATIVE_STEP),
+    )
+
+
+def _sd_tuple(value) -> tuple:
+    return (value[0], *(r.value for r in value[1:]))
+
+
+def _sd_total(value) -> float:
+    return 1 + sum(r.evaluations for r in value[1:])
+
+
+SD_STEP = {1: 0.5, 2: 0.1}
+"""scipy.differentiate's ``initial_step`` in W1 (x = 0.7): its default for ``f'``; for
+``f''``, 0.1 (the Hessian nests two stencils, and with 0.5 they reach ``x < 0``, outside the
+domain of ``sqrt``). Everywhere SciPy's default tolerances and order: the speed suite times a
+call as documented."""
+SD_RELATIVE_STEP = 0.2
+"""W2 (``x`` in [0.1, 2]): ``initial_step = 0.2·x``, so that every stencil stays in ``x > 0``."""
+SD_VECTOR = {
+    "W3": (adaptive.jacobian, "gradient"),
+    "W4": (adaptive.hessian, "hessian"),
+    "W5": (adaptive.jacobian, "jacobian"),
+}
+SD_FUNCTIONS = {"W3": "rosen", "W4": "rosen", "W5": "sin_cumsum"}
+
+
+def sin_cumsum_batched(x):
+    """:func:`dualdiff.testing.sin_cumsum` vectorised along axis 0 (``cumsum(x, axis=0)``)."""
+    return np.sin(x) * np.cumsum(x, axis=0) + x**2
+
+
+def _sd_function(workload: str) -> Callable:
+    """The W3-W5 function written the way scipy.differentiate needs it, vectorised over
+    trailing axes: ``scipy.optimize.rosen`` (the same formula as the primal, summed over
+    axis 0) and :func:`sin_cumsum_batched`."""
+    if SD_FUNCTIONS[workload] == "rosen":
+        from scipy.optimize import rosen
+
+        return rosen
+    return sin_cumsum_batched
+
+
 def _vector_cases(dd, settings, workload, task, problem, driver, fd_fn, reference) -> list[Case]:
     cases = []
+    sd_fn, kind = SD_VECTOR[workload]
     for n in settings.sizes[workload]:
         x = problem.make_x(n)
         methods = dualdiff_methods(dd, _call(driver, problem.f, x), extract=np.asarray)
-        methods += _fd_methods(fd_fn, problem.f, x, extract=np.asarray)
+        methods += _fd_methods(fd_fn, problem.f, x, extract=np.asarray, n=n)
+        if adaptive.available():
+            build = _call(sd_fn, _sd_function(workload), x, 0.5, None, True)
+        else:
+            build = None
+        methods += _sd_method(workload, n, build, _sd_value, _sd_evaluations)
         methods += peers.methods(workload, task, n, x)
         primal = Method("primal", _call(problem.f, x))
         cases.append(Case(workload, task, n, primal, reference(x), methods))

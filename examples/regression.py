@@ -11,6 +11,9 @@ Prints the comparison and writes ``regression_convergence.png`` (max|grad| per i
 Usage::
 
     python examples/regression.py [output_directory]
+
+The figure goes to ``output_directory``, by default ``examples/results/`` (git ignores it);
+never to the current directory.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from dualdiff.optimize import gradient_descent, minimize_newton
+
+RESULTS = Path(__file__).resolve().parent / "results"
+"""Default output folder (git-ignored)."""
 
 
 def linear_data(m: int = 200, seed: int = 0):
@@ -123,7 +129,9 @@ def plot(linear: dict, logistic: dict, out: Path) -> Path:
     return out
 
 
-def main(outdir: str | Path = ".") -> dict:
+def main(outdir: str | Path | None = None) -> dict:
+    outdir = RESULTS if outdir is None else Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
     linear = linear_regression()
     logistic = logistic_regression()
     figure = plot(linear, logistic, Path(outdir))
@@ -132,4 +140,4 @@ def main(outdir: str | Path = ".") -> dict:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else ".")
+    main(sys.argv[1] if len(sys.argv) > 1 else None)

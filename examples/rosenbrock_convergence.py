@@ -12,6 +12,9 @@ contours of f, and f(x_k) against k on a log scale.
 Usage::
 
     python examples/rosenbrock_convergence.py [output_directory]
+
+The figure goes to ``output_directory``, by default ``examples/results/`` (git ignores it);
+never to the current directory.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ from dualdiff.optimize import gradient_descent, gradient_of, hessian_of, minimiz
 
 X0 = np.array([-1.2, 1.0])
 GTOL = 1e-6
+
+RESULTS = Path(__file__).resolve().parent / "results"
+"""Default output folder (git-ignored)."""
 
 
 def rosen(x):
@@ -84,7 +90,9 @@ def plot(runs: dict, out: Path) -> Path:
     return out
 
 
-def main(outdir: str | Path = ".") -> dict:
+def main(outdir: str | Path | None = None) -> dict:
+    outdir = RESULTS if outdir is None else Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
     runs = run()
     print(f"Rosenbrock n=2 from {X0.tolist()}, stopping at max|grad f| <= {GTOL}")
     print(f"{'method':<32}{'nit':>7}{'nfev':>8}  {'max|x - 1|':>11}")
@@ -104,4 +112,4 @@ def main(outdir: str | Path = ".") -> dict:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else ".")
+    main(sys.argv[1] if len(sys.argv) > 1 else None)
