@@ -192,8 +192,10 @@ class Inputs:
         self.primals, self.args, self.kwargs = list(primals), tuple(args), dict(kwargs or {})
         self.argnums = argnums_tuple(argnums, len(primals), driver)
         self.multi = not isinstance(argnums, (int, np.integer))
-        diff = tuple(primals[i] for i in self.argnums) if self.multi else primals[self.argnums[0]]
-        raw, self.tree = _tree.flatten(diff)
+        if self.multi:
+            raw, self.tree = _tree.flatten_args(tuple(primals[i] for i in self.argnums))
+        else:
+            raw, self.tree = _tree.flatten(primals[self.argnums[0]])
         name = "x" if self.tree is _tree.LEAF else "a leaf of x"
         self.leaves = [as_input(v, name) for v in raw]
         self.shapes = [np.shape(v) for v in self.leaves]
@@ -306,7 +308,7 @@ class Inputs:
 
     def directions(self, v, driver: str) -> list:
         """The leaves of a direction ``v`` with the structure and shapes of x."""
-        raw, tree = _tree.flatten(v)
+        raw, tree = _tree.flatten_args(v) if self.multi else _tree.flatten(v)
         if tree != self.tree:
             raise ValueError(f"{driver}: the direction has a different structure from x")
         out = [as_input(d, "v") for d in raw]

@@ -59,6 +59,13 @@ def flatten(x) -> tuple[list, Node]:
     return leaves, _flatten(x, leaves)
 
 
+def flatten_args(args: tuple) -> tuple[list, Node]:
+    """Like :func:`flatten`, but ``args`` is always a tuple node (of positional arguments),
+    even when it holds only numbers."""
+    leaves: list = []
+    return leaves, Node("tuple", (), tuple(_flatten(v, leaves) for v in args))
+
+
 def _flatten(x, leaves: list) -> Node:
     if is_leaf(x):
         leaves.append(x)
