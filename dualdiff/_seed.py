@@ -18,7 +18,9 @@ float64 (a Python float for 0-d results).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from itertools import accumulate
 from numbers import Number
 
 import numpy as np
@@ -146,6 +148,8 @@ def scalar_out(v):
 
 def out_dtype(raw_leaves):
     """The dtype results are cast to, or None for float64 (no cast; 0-d as Python float)."""
+    if all(type(v) is float or getattr(v, "dtype", None) == np.float64 for v in raw_leaves):
+        return None
     strong = [
         np.dtype(np.float64) if v.dtype.kind in "biu" else v.dtype
         for v in raw_leaves
@@ -164,6 +168,8 @@ def finish(v, dtype):
 
 
 def argnums_tuple(argnums, n_primals: int, driver: str) -> tuple:
+    if type(argnums) is int and argnums == 0 and n_primals:  # the common case, fast
+        return (0,)
     nums = (argnums,) if isinstance(argnums, (int, np.integer)) else tuple(argnums)
     if not nums or not all(isinstance(i, (int, np.integer)) for i in nums):
         raise TypeError(f"{driver}: argnums must be an int or a non-empty tuple of ints")
@@ -189,24 +195,29 @@ class Inputs:
         if not primals:
             raise TypeError(f"{driver}: give the point to differentiate at, e.g. {driver}(f, x)")
         self.f, self.driver = f, driver
-        self.primals, self.args, self.kwargs = list(primals), tuple(args), dict(kwargs or {})
+        self.primals, self.args, self.kwargs = primals, tuple(args), kwargs or {}
         self.argnums = argnums_tuple(argnums, len(primals), driver)
         self.multi = not isinstance(argnums, (int, np.integer))
-        if self.multi:
+        x = primals[self.argnums[0]]
+        if not self.multi and (type(x) is float or type(x) is np.ndarray):  # the common case
+            raw, self.tree = [x], _tree.LEAF
+        elif self.multi:
             raw, self.tree = _tree.flatten_args(tuple(primals[i] for i in self.argnums))
         else:
-            raw, self.tree = _tree.flatten(primals[self.argnums[0]])
-        name = "x" if self.tree is _tree.LEAF else "a leaf of x"
+            raw, self.tree = _tree.flatten(x)
+        self.single = self.tree is _tree.LEAF
+        name = "x" if self.single else "a leaf of x"
         self.leaves = [as_input(v, name) for v in raw]
-        self.shapes = [np.shape(v) for v in self.leaves]
-        self.offsets = np.cumsum([0] + [int(np.prod(s)) for s in self.shapes]).tolist()
+        self.shapes = [() if type(v) is float else v.shape for v in self.leaves]
+        self.offsets = list(accumulate((math.prod(s) for s in self.shapes), initial=0))
         self.n = self.offsets[-1]
         self.dtype = out_dtype(raw)
-        self.single = self.tree is _tree.LEAF
 
     # -- calling f
     def arguments(self, leaves) -> tuple:
         """The positional arguments of f with ``leaves`` in place of the differentiated ones."""
+        if self.single and len(self.primals) == 1:
+            return (leaves[0], *self.args)
         diff = _tree.unflatten(self.tree, leaves)
         primals = list(self.primals)
         for i, v in zip(self.argnums, diff if self.multi else (diff,)):
@@ -230,9 +241,9 @@ class Inputs:
             y, aux = y
             aux = strip(aux)
         y = _stack_scalars(y)
-        raw, out_tree = _tree.flatten(y)
         if not seeded:
             raise ValueError(f"{self.driver}: x has no leaves to differentiate")
+        raw, out_tree = ([y], _tree.LEAF) if type(y) is type(seeded[0]) else _tree.flatten(y)
         numbers = [self._number(v, k, seeded[0], has_aux) for k, v in enumerate(raw)]
         return numbers, out_tree, aux
 
@@ -347,6 +358,8 @@ class Inputs:
 
     def values(self, parts: list, out_tree):
         """One component of each output number, rebuilt in f's output structure."""
+        if out_tree is _tree.LEAF:
+            return finish(parts[0], self.dtype)
         return _tree.unflatten(out_tree, [finish(p, self.dtype) for p in parts])
 
     def elementwise(self, numbers: list, out_tree) -> None:

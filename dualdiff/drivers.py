@@ -96,6 +96,8 @@ def _dual_target(f, primals, argnums, args, kwargs, has_aux, batch_axis, driver)
         return None
     i = _seed.argnums_tuple(argnums, len(primals), driver)[0]
     x = primals[i]
+    if type(x) is float or type(x) is np.ndarray:
+        return None
     if not isinstance(x, Dual):
         leaves = _tree.flatten(x)[0]
         if any(isinstance(v, _seed.DualBase) for v in leaves):
