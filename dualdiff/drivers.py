@@ -236,6 +236,20 @@ def gradient(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=N
     ``(N,)``, and the result is the ``N`` gradients, shape ``(N,) + point shape``.
     ``(gradient, aux)`` with ``has_aux``.
 
+    Parameters
+    ----------
+    f : callable
+        ``f(*x, *args, **kwargs)``, written with numpy.
+    *x : scalar, array_like or nested dict/list/tuple of them
+        The point (positional arguments of f); ``argnums`` (int or tuple) picks the
+        differentiated ones.
+    args, kwargs : tuple, dict
+        Further arguments of f, not differentiated.
+    has_aux : bool
+        f returns ``(output, aux)``; see the module docstring for what is returned.
+    batch_axis : int, optional
+        The axis of x (and of f's output) holding independent points.
+
     Examples
     --------
     >>> import numpy as np
@@ -293,6 +307,20 @@ def jacobian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=N
     rows of x mapped to rows of f(x)), as JAX's ``vmap(jacfwd(f))``. ``(J, aux)`` with
     ``has_aux``.
 
+    Parameters
+    ----------
+    f : callable
+        ``f(*x, *args, **kwargs)``, written with numpy.
+    *x : scalar, array_like or nested dict/list/tuple of them
+        The point (positional arguments of f); ``argnums`` (int or tuple) picks the
+        differentiated ones.
+    args, kwargs : tuple, dict
+        Further arguments of f, not differentiated.
+    has_aux : bool
+        f returns ``(output, aux)``; see the module docstring for what is returned.
+    batch_axis : int, optional
+        The axis of x (and of f's output) holding independent points.
+
     Examples
     --------
     >>> import numpy as np
@@ -327,6 +355,20 @@ def hessian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=No
     One vector-mode hyper-dual evaluation. Structured x gives x's structure of x's structure
     of blocks. With ``batch_axis``, ``N`` Hessians of shape ``(N,) + point shape * 2``
     (points assumed independent, not checked). ``(H, aux)`` with ``has_aux``.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(*x, *args, **kwargs)``, written with numpy.
+    *x : scalar, array_like or nested dict/list/tuple of them
+        The point (positional arguments of f); ``argnums`` (int or tuple) picks the
+        differentiated ones.
+    args, kwargs : tuple, dict
+        Further arguments of f, not differentiated.
+    has_aux : bool
+        f returns ``(output, aux)``; see the module docstring for what is returned.
+    batch_axis : int, optional
+        The axis of x (and of f's output) holding independent points.
 
     Examples
     --------
