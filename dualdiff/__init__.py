@@ -25,7 +25,18 @@ from .drivers import (
 )
 from .dual import Dual
 from .hyperdual import HyperDual
-from .optimize import gradient_of, hessian_of, hvp_of, jacobian_of, value_and_gradient_of
+from .optimize import (
+    derivative_of,
+    gradient_of,
+    hessian_of,
+    hvp_of,
+    jacobian_of,
+    jvp_of,
+    second_derivative_of,
+    value_and_derivatives_of,
+    value_and_gradient_of,
+    value_gradient_hessian_of,
+)
 
 __version__ = "0.1.0"
 
@@ -100,6 +111,7 @@ __all__ = [
     "cache_info",
     "clear_cache",
     "derivative",
+    "derivative_of",
     "gradient",
     "gradient_of",
     "hessian",
@@ -109,13 +121,17 @@ __all__ = [
     "jacobian",
     "jacobian_of",
     "jvp",
+    "jvp_of",
     "optimize",
     "precompile",
     "second_derivative",
+    "second_derivative_of",
     "supported_functions",
     "use_numba",
     "value_and_derivatives",
+    "value_and_derivatives_of",
     "value_and_gradient",
     "value_and_gradient_of",
     "value_gradient_hessian",
+    "value_gradient_hessian_of",
 ]

@@ -3,14 +3,29 @@
 Seeds: ``x + 1·ε`` elementwise, ``x + e_i·ε`` for the identity basis (vector mode: one
 evaluation gives all ``n`` partials), and for hyper-duals the same seed object in ``ε1`` and
 ``ε2`` so that it is stored and propagated once.
+
+Structured inputs (:mod:`dualdiff._tree`) are handled here too: :class:`Inputs` flattens the
+differentiated arguments to leaves with offsets into one vector of ``n`` directions, seeds
+each leaf with its slice of the identity, and :meth:`Inputs.blocks` cuts a derivative part
+back into blocks shaped like the inputs. A single array input takes the same path as before
+structures existed (one seed, one reshape), so it costs nothing extra.
+
+Dtypes: the number types compute in float64. Results are cast back to the floating dtype of
+the differentiated inputs (``np.result_type`` of their dtypes, Python numbers being weak as
+in numpy's NEP 50), so float32 in gives float32 out; integer and Python-number inputs give
+float64 (a Python float for 0-d results).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from itertools import accumulate
+from numbers import Number
 
 import numpy as np
 
+from . import _tree
 from ._algebra import ONE, ZERO, filled
 from ._base import DualBase
 from ._errors import DerivativeLossError
@@ -126,3 +141,345 @@ def scalar_out(v):
     if np.ndim(v) == 0:
         return float(v)
     return v if v.flags.writeable else np.array(v)
+
+
+# ------------------------------------------------------------------ structured inputs
+
+
+def out_dtype(raw_leaves):
+    """The dtype results are cast to, or None for float64 (no cast; 0-d as Python float)."""
+    if all(type(v) is float or getattr(v, "dtype", None) == np.float64 for v in raw_leaves):
+        return None
+    strong = [
+        np.dtype(np.float64) if v.dtype.kind in "biu" else v.dtype
+        for v in raw_leaves
+        if isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind in "biuf"
+    ]
+    dtype = np.result_type(*strong) if strong else np.dtype(np.float64)
+    return None if dtype == np.float64 else dtype
+
+
+def finish(v, dtype):
+    """A result as the caller gets it: :func:`scalar_out`, then cast to ``dtype`` if any."""
+    if dtype is None:
+        return scalar_out(v)
+    v = np.asarray(v)
+    return dtype.type(v) if v.ndim == 0 else v.astype(dtype)
+
+
+def argnums_tuple(argnums, n_primals: int, driver: str) -> tuple:
+    if type(argnums) is int and argnums == 0 and n_primals:  # the common case, fast
+        return (0,)
+    nums = (argnums,) if isinstance(argnums, (int, np.integer)) else tuple(argnums)
+    if not nums or not all(isinstance(i, (int, np.integer)) for i in nums):
+        raise TypeError(f"{driver}: argnums must be an int or a non-empty tuple of ints")
+    if any(not -n_primals <= i < n_primals for i in nums):
+        raise ValueError(
+            f"{driver}: argnums={argnums!r} but only {n_primals} positional argument(s) were "
+            "given (extra arguments of f passed in args= are not differentiated)"
+        )
+    return tuple(int(i) % n_primals for i in nums)
+
+
+class Inputs:
+    """The arguments of one driver call: ``f(*primals, *args, **kwargs)``, differentiated with
+    respect to ``primals[argnums]`` (an int) or the tuple ``primals[i] for i in argnums``.
+
+    ``leaves`` are the differentiated leaves as floats or read-only float64 arrays, ``tree``
+    their structure, ``offsets`` where each starts in the vector of ``n`` directions.
+    """
+
+    def __init__(self, f, primals, argnums, args, kwargs, driver: str):
+        if not callable(f):
+            raise TypeError(f"{driver}: f must be callable; got {type(f).__name__}")
+        if not primals:
+            raise TypeError(f"{driver}: give the point to differentiate at, e.g. {driver}(f, x)")
+        self.f, self.driver = f, driver
+        self.primals, self.args, self.kwargs = primals, tuple(args), kwargs or {}
+        self.argnums = argnums_tuple(argnums, len(primals), driver)
+        self.multi = not isinstance(argnums, (int, np.integer))
+        x = primals[self.argnums[0]]
+        if not self.multi and (type(x) is float or type(x) is np.ndarray):  # the common case
+            raw, self.tree = [x], _tree.LEAF
+        elif self.multi:
+            raw, self.tree = _tree.flatten_args(tuple(primals[i] for i in self.argnums))
+        else:
+            raw, self.tree = _tree.flatten(x)
+        self.single = self.tree is _tree.LEAF
+        name = "x" if self.single else "a leaf of x"
+        self.leaves = [as_input(v, name) for v in raw]
+        self.shapes = [() if type(v) is float else v.shape for v in self.leaves]
+        self.offsets = list(accumulate((math.prod(s) for s in self.shapes), initial=0))
+        self.n = self.offsets[-1]
+        self.dtype = out_dtype(raw)
+
+    # -- calling f
+    def arguments(self, leaves) -> tuple:
+        """The positional arguments of f with ``leaves`` in place of the differentiated ones."""
+        if self.single and len(self.primals) == 1:
+            return (leaves[0], *self.args)
+        diff = _tree.unflatten(self.tree, leaves)
+        primals = list(self.primals)
+        for i, v in zip(self.argnums, diff if self.multi else (diff,)):
+            primals[i] = v
+        return (*primals, *self.args)
+
+    def call(self, seeded: list, has_aux: bool):
+        """Evaluate f once on the seeded leaves: ``(numbers, out_tree, aux)``.
+
+        ``numbers`` are f's output leaves, each a number of the seeded type (a plain output is
+        accepted, with zero derivative, only if f does not depend on x).
+        """
+        y = self.f(*self.arguments(seeded), **self.kwargs)
+        aux = None
+        if has_aux:
+            if not (isinstance(y, (tuple, list)) and len(y) == 2):
+                raise TypeError(
+                    f"{self.driver}: has_aux=True expects f to return a pair (output, aux); "
+                    f"got {type(y).__name__}"
+                )
+            y, aux = y
+            aux = strip(aux)
+        y = _stack_scalars(y)
+        if not seeded:
+            raise ValueError(f"{self.driver}: x has no leaves to differentiate")
+        raw, out_tree = ([y], _tree.LEAF) if type(y) is type(seeded[0]) else _tree.flatten(y)
+        numbers = [self._number(v, k, seeded[0], has_aux) for k, v in enumerate(raw)]
+        return numbers, out_tree, aux
+
+    def _number(self, y, k: int, seed, has_aux: bool):
+        kind = type(seed)
+        if type(y) is kind:
+            return y
+        if isinstance(y, DualBase):
+            raise TypeError(
+                f"{self.driver}: f returned a {type(y).__name__}; expected a {kind.__name__}"
+            )
+        try:
+            if y is None or isinstance(y, (str, bytes)):
+                raise TypeError
+            value = np.asarray(y, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{self.driver}: f returned {type(y).__name__}, not a number or an array of "
+                "numbers" + ("" if has_aux else " (if f returns (output, aux), pass has_aux=True)")
+            ) from None
+        if not self._independent(value, k, has_aux):
+            raise DerivativeLossError(
+                f"{self.driver}: f returned a plain {type(y).__name__} that depends on x, so "
+                "its derivative was lost inside f (typically float(), math.* functions, .real, "
+                "or np.asarray on the input). Write f with numpy functions on the input it "
+                "receives."
+            )
+        return seed.zeros_like_parts(value if value.ndim else float(value))
+
+    def _independent(self, value, k: int, has_aux: bool) -> bool:
+        """True when output leaf ``k`` is the same plain value at two perturbed points."""
+        for scale in (1e-3, -7e-4):
+            leaves = []
+            for x in self.leaves:
+                xp = np.asarray(x, dtype=float)
+                xp = xp + scale * (1.0 + np.abs(xp))
+                leaves.append(float(xp) if xp.ndim == 0 else xp)
+            try:
+                other = self.f(*self.arguments(leaves), **self.kwargs)
+                if has_aux:
+                    other = other[0]
+                other = _tree.flatten(_stack_scalars(other))[0][k]
+                other = np.asarray(other, dtype=np.float64)
+            except Exception:
+                return False
+            if other.shape != value.shape or not np.array_equal(other, value, equal_nan=True):
+                return False
+        return True
+
+    # -- seeds
+    def seed(self, kind: str, order: int = 1, v: list | None = None) -> list:
+        """Seeded leaves: ``kind`` is "basis" (x + e_i·ε), "ones" (x + 1·ε), "direction"
+        (x + v·ε) or "hvp" (x + v·ε1 + e_i·ε2)."""
+        if kind == "ones":
+            return [seed_elementwise(x, order) for x in self.leaves]
+        if kind == "direction":
+            return [Dual(x, d) for x, d in zip(self.leaves, v)]
+        if self.single and kind == "basis":
+            return [seed_basis(self.leaves[0], order)]
+        if self.single:
+            return [seed_hvp(self.leaves[0], v[0])]
+        e = np.eye(self.n)
+        out = []
+        for j, x in enumerate(self.leaves):
+            ej = e[self.offsets[j] : self.offsets[j + 1]].reshape(self.shapes[j] + (self.n,))
+            if kind == "hvp":
+                out.append(HyperDual(x, v[j], ej, np.zeros(ej.shape)))
+            elif order == 1:
+                out.append(Dual(x, ej))
+            else:
+                out.append(HyperDual(x, ej, ej, np.zeros(self.shapes[j] + (self.n, self.n))))
+        return out
+
+    def directions(self, v, driver: str) -> list:
+        """The leaves of a direction ``v`` with the structure and shapes of x."""
+        raw, tree = _tree.flatten_args(v) if self.multi else _tree.flatten(v)
+        if tree != self.tree:
+            raise ValueError(f"{driver}: the direction has a different structure from x")
+        out = [as_input(d, "v") for d in raw]
+        for d, shape in zip(out, self.shapes):
+            if np.shape(d) != shape:
+                raise ValueError(
+                    f"{driver}: v has shape {np.shape(d)} but x has shape {shape}; they must match"
+                )
+        return out
+
+    # -- extraction
+    def blocks(self, part, lead: tuple):
+        """``part`` (shape ``lead + (n,)``) cut into blocks ``lead + leaf shape``, structured
+        like x."""
+        if self.single:
+            return finish(np.reshape(part, lead + self.shapes[0]), self.dtype)
+        o = self.offsets
+        return _tree.unflatten(
+            self.tree,
+            [
+                finish(np.reshape(part[..., o[j] : o[j + 1]], lead + s), self.dtype)
+                for j, s in enumerate(self.shapes)
+            ],
+        )
+
+    def blocks2(self, part):
+        """A Hessian part of shape ``(n, n)`` as blocks ``H[a][b]``, structured x of x."""
+        if self.single:
+            return finish(np.reshape(part, self.shapes[0] * 2), self.dtype)
+        o = self.offsets
+        rows = [
+            self.blocks(np.reshape(part[o[j] : o[j + 1]], s + (self.n,)), s)
+            for j, s in enumerate(self.shapes)
+        ]
+        return _tree.unflatten(self.tree, rows)
+
+    def values(self, parts: list, out_tree):
+        """One component of each output number, rebuilt in f's output structure."""
+        if out_tree is _tree.LEAF:
+            return finish(parts[0], self.dtype)
+        return _tree.unflatten(out_tree, [finish(p, self.dtype) for p in parts])
+
+    def elementwise(self, numbers: list, out_tree) -> None:
+        """Raise unless f's output has x's structure and shapes (or x is one scalar)."""
+        if self.single and self.shapes[0] == ():
+            return
+        shapes = [np.shape(y.real) for y in numbers]
+        if out_tree == self.tree and shapes == self.shapes:
+            return
+        got = shapes[0] if out_tree is _tree.LEAF else "a different structure"
+        want = self.shapes[0] if self.single else "x's structure"
+        raise ValueError(
+            f"{self.driver} expects f to act elementwise (output shaped like x), but x has "
+            f"shape {want} and f(x) has shape {got}: the result would be J @ 1, the sum of "
+            "each row of the Jacobian. Use gradient (scalar f) or jacobian for partial "
+            "derivatives, or jvp(f, x, np.ones_like(x)) if J @ 1 is what you want"
+        )
+
+
+def _scalar_number(v) -> bool:
+    return np.ndim(v.real if isinstance(v, DualBase) else v) == 0 and (
+        isinstance(v, (DualBase, Number, np.generic, np.ndarray))
+    )
+
+
+def _stack_scalars(y):
+    """A plain list/tuple of 0-d numbers, some dual, is one vector (as f(x) = [x0*x1, x0])."""
+    if type(y) in (list, tuple) and y and any(isinstance(v, DualBase) for v in y):
+        if all(_scalar_number(v) for v in y):
+            return np.stack(y)
+    return y
+
+
+def strip(aux):
+    """Auxiliary output with every dual number replaced by its value (``.real``)."""
+    leaves, tree = _tree.flatten(aux)
+    if not any(isinstance(v, DualBase) for v in leaves):
+        return aux
+    return _tree.unflatten(tree, [v.real if isinstance(v, DualBase) else v for v in leaves])
+
+
+# ------------------------------------------------------------------ batches
+
+BATCH_RTOL = 1e-8
+"""Cross-row dependence below this (relative to the derivative's size) goes undetected."""
+
+
+class Batch:
+    """Per-point seeds over one axis of a single array ``x`` (``N`` points of shape ``point``).
+
+    Point ``i``, coordinate ``j`` is seeded with ``e_j`` on every row alike, so one evaluation
+    with ``k = prod(point)`` directions gives all ``N`` per-point derivatives, provided f treats
+    the points independently. First order adds one check direction ``c_i d_j`` (random
+    ``c``, ``d``): for independent rows, output row ``i`` along it equals ``c_i (J_i @ d)``;
+    any dependence of row ``i`` on row ``r != i`` adds ``(c_r - c_i) J_ir @ d``, which is
+    detected unless it cancels exactly or is below :data:`BATCH_RTOL`.
+    """
+
+    def __init__(self, inp: Inputs, batch_axis: int):
+        x = inp.leaves[0]
+        if not inp.single or np.ndim(x) == 0:
+            raise ValueError(f"{inp.driver}: batch_axis needs x to be one array of points")
+        if not -x.ndim <= batch_axis < x.ndim:
+            raise ValueError(f"{inp.driver}: batch_axis={batch_axis} but x has shape {x.shape}")
+        self.inp, self.x, self.axis = inp, x, batch_axis
+        a = batch_axis % x.ndim
+        self.N = x.shape[a]
+        self.point = x.shape[:a] + x.shape[a + 1 :]
+        self.k = int(np.prod(self.point))
+        self.check = None
+
+    def seed(self, order: int) -> list:
+        x, a, k = self.x, self.axis % self.x.ndim, self.k
+        e = np.broadcast_to(np.expand_dims(basis(self.point), a), x.shape + (k,))
+        if order == 2:
+            return [HyperDual(x, e, e, np.zeros(x.shape + (k, k)))]
+        rng = np.random.default_rng(20240601)
+        c, d = rng.uniform(1.0, 2.0, self.N), rng.uniform(1.0, 2.0, self.point)
+        col = np.expand_dims(d, a) * np.reshape(c, [-1 if i == a else 1 for i in range(x.ndim)])
+        self.check = (c, d.ravel())
+        return [Dual(x, np.concatenate([e, col[..., None]], axis=-1))]
+
+    def _front(self, part, y_shape: tuple, scalar: bool):
+        """``part`` with f's batch axis moved first; f's output shape is checked."""
+        drv = self.inp.driver
+        if not -len(y_shape) <= self.axis < len(y_shape) or y_shape[self.axis] != self.N:
+            raise ValueError(
+                f"{drv}: with batch_axis={self.axis}, f must keep the {self.N} points on that "
+                f"axis of its output; f(x) has shape {y_shape}"
+            )
+        b = self.axis % len(y_shape)
+        if scalar and len(y_shape) != 1:
+            raise ValueError(
+                f"{drv} with batch_axis expects f to return one scalar per point, shape "
+                f"({self.N},); f(x) has shape {y_shape}. For vector outputs use jacobian"
+            )
+        return np.moveaxis(part, b, 0), y_shape[:b] + y_shape[b + 1 :]
+
+    def value(self, real, y_shape: tuple, scalar: bool = False):
+        return finish(self._front(real, y_shape, scalar)[0], self.inp.dtype)
+
+    def blocks(self, part, y_shape: tuple, order: int, scalar: bool = False):
+        """``(N,) + f point shape + x point shape * order``."""
+        part, ypoint = self._front(part, y_shape, scalar)
+        if self.check is not None:
+            self._check(part)
+            part = part[..., : self.k]
+        return finish(np.reshape(part, (self.N,) + ypoint + self.point * order), self.inp.dtype)
+
+    def _check(self, part) -> None:
+        c, d = self.check
+        main = np.reshape(part[..., : self.k], (self.N, -1, self.k))
+        col = np.reshape(part[..., self.k], (self.N, -1))
+        pred = c[:, None] * (main @ d)
+        scale = c[:, None] * (np.abs(main) @ d)
+        bad = np.abs(col - pred) > BATCH_RTOL * scale
+        if bad.any():
+            i = int(np.argwhere(bad)[0][0])
+            raise ValueError(
+                f"{self.inp.driver}: with batch_axis, f must treat the points independently, "
+                f"but output point {i} depends on other points of x. Drop batch_axis for the "
+                "full derivative"
+            )

@@ -1,8 +1,31 @@
 """Derivatives of user functions: each driver seeds, calls ``f`` once, and extracts.
 
-``f`` is ordinary numpy code (``np.sin``, ``@``, ``np.sum``, ...). ``x`` may be a Python
-scalar, a list or an ndarray; integers become float64. Outputs are float64 (a Python float
-for 0-d results).
+``f`` is ordinary numpy code (``np.sin``, ``@``, ``np.sum``, ...). The call convention is
+JAX's: ``driver(f, *primals, argnums=0, args=(), kwargs=None, has_aux=False)`` evaluates
+``f(*primals, *args, **kwargs)`` and differentiates with respect to ``primals[argnums]``
+(a tuple ``argnums`` gives a tuple of results, one per argument); ``driver(f, x)`` is the
+common case. :func:`jvp` and :func:`hvp` take a point and a direction: ``jvp(f, x, v)``, or
+JAX's ``jvp(f, (x, y), (vx, vy))`` where tuples hold the positional arguments.
+
+Inputs. Each differentiated argument is a Python scalar, an array (lists of numbers are
+arrays, as numpy reads them), or a nested dict/list/tuple of them (:mod:`dualdiff._tree`);
+derivatives come back in the same structure (JAX's convention: a Jacobian is f's output
+structure holding, per output leaf, blocks in x's structure; a Hessian is x's structure of
+x's structure). Integers become float64. Float32 (or float16) inputs are computed in float64
+and the results cast back, so float32 in gives float32 out; float64 and integer inputs give
+float64, with 0-d results as Python floats.
+
+Auxiliary output. With ``has_aux=True`` f returns ``(output, aux)``; only ``output`` is
+differentiated and ``aux`` comes back with its dual numbers replaced by their values. Drivers
+that return derivatives only return ``(result, aux)``; those that return the value too put
+``(value, aux)`` in the value's place (JAX's ``value_and_grad``); :func:`jvp` returns
+``(value, tangent, aux)``.
+
+Batches. ``batch_axis=b`` (gradient, jacobian, hessian and their value_ forms) treats x as
+``N`` points along axis ``b`` and returns ``N`` per-point derivatives, batch axis first, from
+one evaluation with the directions of one point: f must treat the points independently and
+keep them on axis ``b`` of its output (first-order drivers check this at the cost of one
+extra direction, see :class:`dualdiff._seed.Batch`).
 
 The first-order drivers (:func:`derivative`, :func:`gradient`, :func:`jacobian`) also accept a
 :class:`Dual` ``x``, so they nest inside another first-order driver:
@@ -13,13 +36,13 @@ evaluation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import _seed
+from . import _seed, _tree
 from ._algebra import ONE, filled
-from ._seed import as_input, scalar_out
+from ._seed import Batch, Inputs
 from .dual import Dual
 from .hyperdual import _new as _hyper_new
 
@@ -27,24 +50,27 @@ from .hyperdual import _new as _hyper_new
 class Derivatives(NamedTuple):
     """``(value, first, second)`` = ``(f(x), f'(x), f''(x))``."""
 
-    value: float | np.ndarray
-    first: float | np.ndarray
-    second: float | np.ndarray
+    value: Any
+    first: Any
+    second: Any
 
 
 class ValueAndGradient(NamedTuple):
     """``(value, gradient)`` of a scalar function."""
 
-    value: float
-    gradient: np.ndarray
+    value: Any
+    gradient: Any
 
 
 class ValueGradientHessian(NamedTuple):
     """``(value, gradient, hessian)`` of a scalar function."""
 
-    value: float
-    gradient: np.ndarray
-    hessian: np.ndarray
+    value: Any
+    gradient: Any
+    hessian: Any
+
+
+# ------------------------------------------------------------------------ helpers
 
 
 def _nested(f: Callable, x, basis: bool, driver: str):
@@ -52,13 +78,8 @@ def _nested(f: Callable, x, basis: bool, driver: str):
 
     One hyper-dual evaluation: ε1 carries this driver's seed and ε2 the outer directions of
     ``x``, so the ε1ε2 part is the derivative of this driver's result along them. Returns
-    ``(y, inner_shape, outer_dirs)``.
+    ``(y, outer_dirs)``.
     """
-    if not isinstance(x, Dual):
-        raise TypeError(
-            f"{driver}: x must be plain numbers or a Dual (nested first-order drivers); "
-            f"got {type(x).__name__}. Third derivatives are not supported"
-        )
     real = x.real
     shape = np.shape(real)
     outer = np.shape(x.dual)[len(shape) :]
@@ -69,120 +90,367 @@ def _nested(f: Callable, x, basis: bool, driver: str):
     return _seed.call(f, seed, real, driver), outer
 
 
-def _dual_out(value, deriv) -> Dual:
-    return Dual(value, deriv)
+def _dual_target(f, primals, argnums, args, kwargs, has_aux, batch_axis, driver):
+    """``(f of the Dual argument alone, that Dual)`` for a nested call, else None."""
+    if not isinstance(argnums, (int, np.integer)) or not primals:
+        return None
+    i = _seed.argnums_tuple(argnums, len(primals), driver)[0]
+    x = primals[i]
+    if type(x) is float or type(x) is np.ndarray:
+        return None
+    if not isinstance(x, Dual):
+        leaves = _tree.flatten(x)[0]
+        if any(isinstance(v, _seed.DualBase) for v in leaves):
+            raise TypeError(
+                f"{driver}: x must be plain numbers, a structure of them, or a single Dual "
+                "(nested first-order drivers); third derivatives are not supported"
+            )
+        return None
+    if has_aux or batch_axis is not None:
+        raise TypeError(f"{driver}: has_aux and batch_axis are not supported for a Dual x")
+    kwargs = kwargs or {}
+
+    def g(t):
+        return f(*primals[:i], t, *primals[i + 1 :], *args, **kwargs)
+
+    return g, x
 
 
-def derivative(f: Callable, x) -> float | np.ndarray:
-    """``f'(x)`` by one dual evaluation ``f(x + ε)``.
-
-    For array ``x`` every element is seeded with 1, so for an elementwise ``f`` the result
-    is the elementwise derivative (shape of ``f(x)``); for other ``f`` it is ``J @ 1``. For
-    all partial derivatives use :func:`jacobian`.
-    """
-    if isinstance(x, Dual):
-        y, _ = _nested(f, x, False, "derivative")
-        return _dual_out(y.eps1, y.eps12)
-    x = as_input(x)
-    y = _seed.call(f, _seed.seed_elementwise(x, 1), x, "derivative")
-    return scalar_out(y.dual)
+def _aux(result, aux, has_aux: bool):
+    return (result, aux) if has_aux else result
 
 
-def second_derivative(f: Callable, x) -> float | np.ndarray:
-    """``f''(x)`` by one hyper-dual evaluation ``f(x + ε1 + ε2)`` (elementwise for arrays)."""
-    return value_and_derivatives(f, x).second
-
-
-def value_and_derivatives(f: Callable, x) -> Derivatives:
-    """``(f(x), f'(x), f''(x))`` from a single hyper-dual evaluation (elementwise for arrays)."""
-    x = as_input(x)
-    y = _seed.call(f, _seed.seed_elementwise(x, 2), x, "value_and_derivatives")
-    return Derivatives(scalar_out(y.real), scalar_out(y.eps1), scalar_out(y.eps12))
-
-
-def _scalar_output(y, driver: str, alternative: str):
-    if y.shape != ():
+def _scalar(numbers, out_tree, driver: str, alternative: str):
+    if out_tree is not _tree.LEAF or np.shape(numbers[0].real) != ():
+        shape = np.shape(numbers[0].real) if out_tree is _tree.LEAF else "a structure"
         raise ValueError(
-            f"{driver} expects f to return a scalar, but f returned shape {y.shape}; "
+            f"{driver} expects f to return a scalar, but f returned shape {shape}; "
             f"for vector outputs use {alternative}"
         )
+    return numbers[0]
 
 
-def gradient(f: Callable, x) -> float | np.ndarray:
-    """``∇f(x)`` of a scalar function, shape of ``x``, from one vector-mode evaluation."""
-    return value_and_gradient(f, x).gradient
+def _primals(x, v, driver: str):
+    """``(primals, tangents, argnums)``: JAX's tuples of positional arguments, or one x."""
+    if type(x) is tuple:
+        if type(v) is not tuple or len(v) != len(x):
+            raise TypeError(
+                f"{driver}: x is a tuple, read as JAX's tuple of f's positional arguments, "
+                f"so v must be a tuple of as many directions; got {type(v).__name__}. "
+                f"For one structured argument write {driver}(f, (x,), (v,))"
+            )
+        return x, v, tuple(range(len(x)))
+    return (x,), v, 0
 
 
-def value_and_gradient(f: Callable, x) -> ValueAndGradient:
-    """``(f(x), ∇f(x))`` from one vector-mode dual evaluation."""
-    if isinstance(x, Dual):
-        y, outer = _nested(f, x, True, "gradient")
-        _scalar_output(y, "gradient", "jacobian")
-        shape = np.shape(x.real)
-        return ValueAndGradient(
-            _dual_out(y.real, y.eps2),
-            _dual_out(_reshape(y.eps1, (), shape), _reshape(y.eps12, (), shape + outer)),
-        )
-    x = as_input(x)
-    y = _seed.call(f, _seed.seed_basis(x, 1), x, "gradient")
-    _scalar_output(y, "gradient", "jacobian")
-    return ValueAndGradient(scalar_out(y.real), scalar_out(_reshape(y.dual, (), np.shape(x))))
+# ------------------------------------------------------------------------ elementwise
 
 
-def _reshape(part, out_shape, x_shape):
-    return np.reshape(part, out_shape + x_shape)
+def derivative(f: Callable, *x, argnums=0, args=(), kwargs=None, has_aux=False):
+    """``f'(x)`` by one dual evaluation ``f(x + ε)``: every element of x seeded with 1.
+
+    That is ``J @ 1``, which is the elementwise derivative only for an elementwise ``f``; f
+    must therefore return x's shape (and structure) unless x is a scalar (then any output,
+    such as a curve, is fine). A different output shape raises ``ValueError`` naming
+    :func:`gradient` and :func:`jacobian`; a non-elementwise f of matching shape (such as
+    ``np.cumsum``) is not detected, as that would need a second direction per element.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(*x, *args, **kwargs)``.
+    *x : scalar, array_like or structure
+        The point; ``argnums`` picks the differentiated arguments.
+    argnums, args, kwargs, has_aux
+        As in the module docstring.
+
+    Returns
+    -------
+    float or ndarray or structure
+        Shaped like ``f(x)``; ``(derivative, aux)`` with ``has_aux``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> derivative(np.sin, 0.0)
+    1.0
+    >>> derivative(lambda x, a: a * x**2, np.array([1.0, 2.0]), args=(3.0,))
+    array([ 6., 12.])
+    """
+    target = _dual_target(f, x, argnums, args, kwargs, has_aux, None, "derivative")
+    if target is not None:
+        y, _ = _nested(*target, False, "derivative")
+        return Dual(y.eps1, y.eps12)
+    inp = Inputs(f, x, argnums, args, kwargs, "derivative")
+    numbers, out_tree, aux = inp.call(inp.seed("ones", 1), has_aux)
+    inp.elementwise(numbers, out_tree)
+    return _aux(inp.values([y.dual for y in numbers], out_tree), aux, has_aux)
 
 
-def jacobian(f: Callable, x) -> float | np.ndarray:
-    """``J[i..., j...] = ∂f(x)[i...] / ∂x[j...]``, shape ``f(x).shape + x.shape``."""
-    if isinstance(x, Dual):
-        y, outer = _nested(f, x, True, "jacobian")
-        shape = y.shape + np.shape(x.real)
-        return _dual_out(_reshape(y.eps1, (), shape), _reshape(y.eps12, (), shape + outer))
-    x = as_input(x)
-    y = _seed.call(f, _seed.seed_basis(x, 1), x, "jacobian")
-    return scalar_out(_reshape(y.dual, y.shape, np.shape(x)))
+def second_derivative(f: Callable, *x, argnums=0, args=(), kwargs=None, has_aux=False):
+    """``f''(x)`` by one hyper-dual evaluation ``f(x + ε1 + ε2)``, shaped like ``f(x)``.
+
+    Elementwise for arrays, with the conventions and checks of :func:`derivative`;
+    ``(second, aux)`` with ``has_aux``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> second_derivative(lambda t: t**3, np.array([1.0, 2.0]))
+    array([ 6., 12.])
+    """
+    r = value_and_derivatives(f, *x, argnums=argnums, args=args, kwargs=kwargs, has_aux=has_aux)
+    return (r.second, r.value[1]) if has_aux else r.second
 
 
-def hessian(f: Callable, x) -> float | np.ndarray:
-    """``H[i..., j...] = ∂²f / ∂x[i...] ∂x[j...]`` of a scalar ``f``, shape ``x.shape * 2``."""
-    return value_gradient_hessian(f, x).hessian
+def value_and_derivatives(f: Callable, *x, argnums=0, args=(), kwargs=None, has_aux=False):
+    """``(f(x), f'(x), f''(x))`` from one hyper-dual evaluation ``f(x + ε1 + ε2)``.
+
+    Each part is shaped like ``f(x)`` (elementwise for arrays, with the checks of
+    :func:`derivative`). With ``has_aux`` the value is ``(value, aux)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> value_and_derivatives(np.exp, 0.0)
+    Derivatives(value=1.0, first=1.0, second=1.0)
+    """
+    inp = Inputs(f, x, argnums, args, kwargs, "value_and_derivatives")
+    numbers, out_tree, aux = inp.call(inp.seed("ones", 2), has_aux)
+    inp.elementwise(numbers, out_tree)
+    parts = [inp.values([getattr(y, p) for y in numbers], out_tree) for p in _PARTS2]
+    return Derivatives(_aux(parts[0], aux, has_aux), parts[1], parts[2])
 
 
-def value_gradient_hessian(f: Callable, x) -> ValueGradientHessian:
-    """``(f(x), ∇f(x), ∇²f(x))`` from one vector-mode hyper-dual evaluation."""
-    x = as_input(x)
-    y = _seed.call(f, _seed.seed_basis(x, 2), x, "hessian")
-    _scalar_output(y, "hessian", "jacobian of jacobian, or hvp per output")
-    shape = np.shape(x)
-    return ValueGradientHessian(
-        scalar_out(y.real),
-        scalar_out(_reshape(y.eps1, (), shape)),
-        scalar_out(_reshape(y.eps12, (), shape + shape)),
-    )
+_PARTS2 = ("real", "eps1", "eps12")
 
 
-def hvp(f: Callable, x, v) -> float | np.ndarray:
-    """``∇²f(x) @ v`` (shape of ``x``) from one evaluation with ``x + v·ε1 + e_i·ε2``."""
-    x = as_input(x)
-    v = _direction(v, x, "hvp")
-    y = _seed.call(f, _seed.seed_hvp(x, v), x, "hvp")
-    _scalar_output(y, "hvp", "jacobian")
-    return scalar_out(_reshape(y.eps12, (), np.shape(x)))
+# ------------------------------------------------------------------------ gradients
 
 
-def jvp(f: Callable, x, v) -> tuple:
-    """``(f(x), J(x) @ v)`` from one dual evaluation ``f(x + v·ε)``."""
-    x = as_input(x)
-    v = _direction(v, x, "jvp")
-    y = _seed.call(f, Dual(x, v), x, "jvp")
-    return scalar_out(y.real), scalar_out(y.dual)
+def gradient(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None):
+    """``∇f(x)`` of a scalar ``f``, shaped like x, from one vector-mode dual evaluation.
+
+    ``g[j...] = ∂f/∂x[j...]``; shape ``x.shape`` (the structure of x for structured x, a tuple
+    for a tuple ``argnums``). With ``batch_axis``, f returns one scalar per point, shape
+    ``(N,)``, and the result is the ``N`` gradients, shape ``(N,) + point shape``.
+    ``(gradient, aux)`` with ``has_aux``.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(*x, *args, **kwargs)``, written with numpy.
+    *x : scalar, array_like or nested dict/list/tuple of them
+        The point (positional arguments of f); ``argnums`` (int or tuple) picks the
+        differentiated ones.
+    args, kwargs : tuple, dict
+        Further arguments of f, not differentiated.
+    has_aux : bool
+        f returns ``(output, aux)``; see the module docstring for what is returned.
+    batch_axis : int, optional
+        The axis of x (and of f's output) holding independent points.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gradient(lambda x: np.sum(x**2), np.array([1.0, 2.0]))
+    array([2., 4.])
+    >>> gradient(lambda p: p["w"] ** 2 * p["b"], {"w": 3.0, "b": 2.0})
+    {'w': 12.0, 'b': 9.0}
+    >>> gradient(lambda X: np.sum(X**2, axis=1), np.ones((3, 2)), batch_axis=0)
+    array([[2., 2.],
+           [2., 2.],
+           [2., 2.]])
+    """
+    r = value_and_gradient(f, *x, argnums=argnums, args=args, kwargs=kwargs,
+                           has_aux=has_aux, batch_axis=batch_axis)  # fmt: skip
+    return (r.gradient, r.value[1]) if has_aux else r.gradient
 
 
-def _direction(v, x, driver: str):
-    v = as_input(v, "v")
-    if np.shape(v) != np.shape(x):
-        raise ValueError(
-            f"{driver}: v has shape {np.shape(v)} but x has shape {np.shape(x)}; they must match"
-        )
-    return v
+def value_and_gradient(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None):
+    """``(f(x), ∇f(x))`` of a scalar ``f`` from one vector-mode dual evaluation.
+
+    Shapes as :func:`gradient`; the value is a scalar (``(N,)`` with ``batch_axis``), or
+    ``(value, aux)`` with ``has_aux``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> value_and_gradient(lambda x: np.sum(x**2), np.array([1.0, 2.0]))
+    ValueAndGradient(value=5.0, gradient=array([2., 4.]))
+    """
+    target = _dual_target(f, x, argnums, args, kwargs, has_aux, batch_axis, "gradient")
+    if target is not None:
+        y, outer = _nested(*target, True, "gradient")
+        _scalar([y], _tree.LEAF, "gradient", "jacobian")
+        shape = np.shape(target[1].real)
+        grad = Dual(np.reshape(y.eps1, shape), np.reshape(y.eps12, shape + outer))
+        return ValueAndGradient(Dual(y.real, y.eps2), grad)
+    inp = Inputs(f, x, argnums, args, kwargs, "gradient")
+    if batch_axis is not None:
+        b = Batch(inp, batch_axis)
+        (y,), _, aux = inp.call(b.seed(1), has_aux)
+        value, grad = b.value(y.real, y.shape, True), b.blocks(y.dual, y.shape, 1, True)
+    else:
+        numbers, out_tree, aux = inp.call(inp.seed("basis", 1), has_aux)
+        y = _scalar(numbers, out_tree, "gradient", "jacobian")
+        value, grad = _seed.finish(y.real, inp.dtype), inp.blocks(y.dual, ())
+    return ValueAndGradient(_aux(value, aux, has_aux), grad)
+
+
+def jacobian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None):
+    """``J[i..., j...] = ∂f(x)[i...] / ∂x[j...]``, shape ``f(x).shape + x.shape``.
+
+    One vector-mode dual evaluation. For structured x or f(x), f's output structure holds one
+    block per output leaf in x's structure (JAX's convention). With ``batch_axis`` the ``N``
+    per-point Jacobians, shape ``(N,) + f point shape + x point shape`` (``(N, m, n)`` for
+    rows of x mapped to rows of f(x)), as JAX's ``vmap(jacfwd(f))``. ``(J, aux)`` with
+    ``has_aux``.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(*x, *args, **kwargs)``, written with numpy.
+    *x : scalar, array_like or nested dict/list/tuple of them
+        The point (positional arguments of f); ``argnums`` (int or tuple) picks the
+        differentiated ones.
+    args, kwargs : tuple, dict
+        Further arguments of f, not differentiated.
+    has_aux : bool
+        f returns ``(output, aux)``; see the module docstring for what is returned.
+    batch_axis : int, optional
+        The axis of x (and of f's output) holding independent points.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> jacobian(lambda x: x**2, np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    >>> jacobian(lambda X: X**2, np.array([[1.0, 2.0], [3.0, 4.0]]), batch_axis=0)
+    array([[[2., 0.],
+            [0., 4.]],
+    <BLANKLINE>
+           [[6., 0.],
+            [0., 8.]]])
+    """
+    target = _dual_target(f, x, argnums, args, kwargs, has_aux, batch_axis, "jacobian")
+    if target is not None:
+        y, outer = _nested(*target, True, "jacobian")
+        shape = y.shape + np.shape(target[1].real)
+        return Dual(np.reshape(y.eps1, shape), np.reshape(y.eps12, shape + outer))
+    inp = Inputs(f, x, argnums, args, kwargs, "jacobian")
+    if batch_axis is not None:
+        b = Batch(inp, batch_axis)
+        (y,), _, aux = inp.call(b.seed(1), has_aux)
+        return _aux(b.blocks(y.dual, y.shape, 1), aux, has_aux)
+    numbers, out_tree, aux = inp.call(inp.seed("basis", 1), has_aux)
+    J = _tree.unflatten(out_tree, [inp.blocks(y.dual, y.shape) for y in numbers])
+    return _aux(J, aux, has_aux)
+
+
+def hessian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None):
+    """``H[i..., j...] = ∂²f / ∂x[i...] ∂x[j...]`` of a scalar ``f``, shape ``x.shape * 2``.
+
+    One vector-mode hyper-dual evaluation. Structured x gives x's structure of x's structure
+    of blocks. With ``batch_axis``, ``N`` Hessians of shape ``(N,) + point shape * 2``
+    (points assumed independent, not checked). ``(H, aux)`` with ``has_aux``.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(*x, *args, **kwargs)``, written with numpy.
+    *x : scalar, array_like or nested dict/list/tuple of them
+        The point (positional arguments of f); ``argnums`` (int or tuple) picks the
+        differentiated ones.
+    args, kwargs : tuple, dict
+        Further arguments of f, not differentiated.
+    has_aux : bool
+        f returns ``(output, aux)``; see the module docstring for what is returned.
+    batch_axis : int, optional
+        The axis of x (and of f's output) holding independent points.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> hessian(lambda x: x[0] ** 2 * x[1], np.array([1.0, 2.0]))
+    array([[4., 2.],
+           [2., 0.]])
+    """
+    r = value_gradient_hessian(f, *x, argnums=argnums, args=args, kwargs=kwargs,
+                               has_aux=has_aux, batch_axis=batch_axis)  # fmt: skip
+    return (r.hessian, r.value[1]) if has_aux else r.hessian
+
+
+def value_gradient_hessian(
+    f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None
+) -> ValueGradientHessian:
+    """``(f(x), ∇f(x), ∇²f(x))`` from one vector-mode hyper-dual evaluation.
+
+    Shapes as :func:`gradient` and :func:`hessian`; ``(value, aux)`` with ``has_aux``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> value_gradient_hessian(lambda x: np.sum(x**3), np.array([1.0]))
+    ValueGradientHessian(value=1.0, gradient=array([3.]), hessian=array([[6.]]))
+    """
+    inp = Inputs(f, x, argnums, args, kwargs, "hessian")
+    alt = "jacobian of jacobian, or hvp per output"
+    if batch_axis is not None:
+        b = Batch(inp, batch_axis)
+        (y,), _, aux = inp.call(b.seed(2), has_aux)
+        value, parts = b.value(y.real, y.shape, True), (y.eps1, y.eps12)
+        g, H = (b.blocks(p, y.shape, k, True) for k, p in enumerate(parts, 1))
+    else:
+        numbers, out_tree, aux = inp.call(inp.seed("basis", 2), has_aux)
+        y = _scalar(numbers, out_tree, "hessian", alt)
+        value, g, H = _seed.finish(y.real, inp.dtype), inp.blocks(y.eps1, ()), inp.blocks2(y.eps12)
+    return ValueGradientHessian(_aux(value, aux, has_aux), g, H)
+
+
+# ------------------------------------------------------------------------ directions
+
+
+def hvp(f: Callable, x, v, *, args=(), kwargs=None, has_aux=False):
+    """``∇²f(x) @ v``, shaped like x, from one evaluation with ``x + v·ε1 + e_i·ε2``.
+
+    ``x`` and ``v`` have the same shape or structure; tuples are JAX's tuples of f's
+    positional arguments (then the result is a tuple). ``(hvp, aux)`` with ``has_aux``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> hvp(lambda x: x[0] ** 2 * x[1], np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+    array([4., 2.])
+    """
+    primals, tangents, argnums = _primals(x, v, "hvp")
+    inp = Inputs(f, primals, argnums, args, kwargs, "hvp")
+    v = inp.directions(tangents, "hvp")
+    numbers, out_tree, aux = inp.call(inp.seed("hvp", 2, v), has_aux)
+    y = _scalar(numbers, out_tree, "hvp", "jacobian")
+    return _aux(inp.blocks(y.eps12, ()), aux, has_aux)
+
+
+def jvp(f: Callable, x, v, *, args=(), kwargs=None, has_aux=False) -> tuple:
+    """``(f(x), J(x) @ v)`` from one dual evaluation ``f(x + v·ε)``, both shaped like f(x).
+
+    ``x`` and ``v`` have the same shape or structure. As in JAX, tuples are the positional
+    arguments: ``jvp(f, (x, y), (vx, vy))`` differentiates ``f(x, y)`` along ``(vx, vy)``.
+    ``(value, tangent, aux)`` with ``has_aux``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> jvp(lambda x: x**2, np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+    (array([1., 4.]), array([2., 4.]))
+    >>> jvp(lambda x, y: x * y, (2.0, 3.0), (1.0, 0.0))
+    (6.0, 3.0)
+    """
+    primals, tangents, argnums = _primals(x, v, "jvp")
+    inp = Inputs(f, primals, argnums, args, kwargs, "jvp")
+    v = inp.directions(tangents, "jvp")
+    numbers, out_tree, aux = inp.call(inp.seed("direction", 1, v), has_aux)
+    value = inp.values([y.real for y in numbers], out_tree)
+    tangent = inp.values([y.dual for y in numbers], out_tree)
+    return (value, tangent, aux) if has_aux else (value, tangent)

@@ -8,11 +8,16 @@ Solvers (each returns an :class:`OptimizeResult`):
 - :func:`newton_1d` -- scalar Newton (or Halley) for roots and minima, using ``f, f', f''``
   from one evaluation.
 
-Adapters for scipy (``args`` and ``kwargs`` are passed through, as scipy passes them):
+Function transforms, one per driver: ``driver_of(f, argnums=0, args=(), kwargs=None,
+has_aux=False)`` returns ``g(*primals, **kw)`` = ``driver(f, *primals, ...)``, so the call's
+own arguments reach ``f`` as scipy passes them (``jac(x, *args)``), and ``argnums`` picks the
+differentiated one (``solve_ivp``'s ``jac(t, y)`` needs ``argnums=1``):
 
 - :func:`gradient_of` for ``jac=``, :func:`value_and_gradient_of` for ``jac=True``,
 - :func:`hessian_of` for ``hess=``, :func:`hvp_of` for ``hessp=``,
-- :func:`jacobian_of` for ``least_squares(jac=)`` / ``root(jac=)``.
+- :func:`jacobian_of` for ``least_squares(jac=)``, ``root(jac=)``, ``solve_ivp(jac=)``,
+- :func:`derivative_of`, :func:`second_derivative_of`, :func:`value_and_derivatives_of`,
+  :func:`value_gradient_hessian_of`, :func:`jvp_of` complete the set.
 
 scipy is never imported here: it stays an optional dependency.
 
@@ -36,10 +41,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .drivers import (
+    derivative,
     gradient,
     hessian,
     hvp,
     jacobian,
+    jvp,
+    second_derivative,
     value_and_derivatives,
     value_and_gradient,
     value_gradient_hessian,
@@ -50,11 +58,16 @@ __all__ = [
     "gradient_descent",
     "minimize_newton",
     "newton_1d",
+    "derivative_of",
+    "second_derivative_of",
+    "value_and_derivatives_of",
     "gradient_of",
     "value_and_gradient_of",
     "hessian_of",
+    "value_gradient_hessian_of",
     "hvp_of",
     "jacobian_of",
+    "jvp_of",
 ]
 
 _EPS = float(np.finfo(float).eps)
@@ -765,31 +778,122 @@ def _name(f: Callable) -> str:
     return getattr(f, "__name__", type(f).__name__)
 
 
-def _label(fn: Callable, label: str, f: Callable, doc: str) -> Callable:
-    fn.__name__ = fn.__qualname__ = f"{label}({_name(f)})"
-    fn.__doc__ = doc
-    return fn
+def _transform(driver: Callable, label: str, f: Callable, doc: str, **options: Any) -> Callable:
+    """``g(*call_args, **call_kwargs)`` = ``driver(f, *call_args, **options)``.
+
+    The arguments of a call come first (scipy calls ``jac(x, *args)``), then the ``args``
+    and ``kwargs`` given to the transform; keyword arguments of the call override those.
+    """
+    if not callable(f):
+        raise TypeError(f"{label}: f must be callable; got {type(f).__name__}")
+    args = tuple(options.pop("args", ()))
+    kwargs = dict(options.pop("kwargs", None) or {})
+
+    def g(*call_args: Any, **call_kwargs: Any) -> Any:
+        return _array(driver(f, *call_args, args=args, kwargs={**kwargs, **call_kwargs},
+                             **options))  # fmt: skip
+
+    g.__name__ = g.__qualname__ = f"{label}({_name(f)})"
+    g.__doc__ = doc
+    return g
 
 
-def gradient_of(f: Callable[..., Any]) -> Callable[..., np.ndarray]:
-    """``jac(x, *args, **kwargs)`` = ∇f(x, *args, **kwargs), shape of ``x``: scipy's ``jac=``.
+def _array(r: Any) -> Any:
+    """0-d float results as 0-d arrays (scipy's callbacks expect arrays); the rest as is."""
+    return np.asarray(r) if type(r) is float else r
 
+
+_OPTIONS_DOC = """
+    Parameters
+    ----------
+    f : callable
+        ``f(*primals, *args, **kwargs)``.
+    argnums : int or tuple of int, default 0
+        Which positional arguments of the call are differentiated (1 for ``solve_ivp``'s
+        ``fun(t, y)``); the others are passed through, as scipy passes ``args``.
+    args : tuple, default ()
+        Extra positional arguments of ``f``, after those of the call.
+    kwargs : dict, optional
+        Extra keyword arguments of ``f`` (keyword arguments of the call override them).
+    has_aux : bool, default False
+        ``f`` returns ``(output, aux)``; see :mod:`dualdiff.drivers`.
+"""
+
+
+def derivative_of(f: Callable[..., Any], argnums=0, *, args=(), kwargs=None, has_aux=False):
+    """``d(*primals)`` = f'(x) = J @ 1 for elementwise ``f``, shaped like ``f(x)``.
+
+    The transform of :func:`dualdiff.derivative`.
+    {options}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> derivative_of(np.sin)(np.array([0.0, np.pi]))
+    array([ 1., -1.])
+    """
+    return _transform(derivative, "derivative_of", f, "f'(x), elementwise.", argnums=argnums,
+                      args=args, kwargs=kwargs, has_aux=has_aux)  # fmt: skip
+
+
+def second_derivative_of(f: Callable[..., Any], argnums=0, *, args=(), kwargs=None, has_aux=False):
+    """``d2(*primals)`` = f''(x), elementwise, shaped like ``f(x)``.
+
+    The transform of :func:`dualdiff.second_derivative`.
+    {options}
+    Examples
+    --------
+    >>> second_derivative_of(lambda t, a: a * t**3, args=(2.0,))(1.0)
+    array(12.)
+    """
+    return _transform(second_derivative, "second_derivative_of", f, "f''(x), elementwise.",
+                      argnums=argnums, args=args, kwargs=kwargs, has_aux=has_aux)  # fmt: skip
+
+
+def value_and_derivatives_of(
+    f: Callable[..., Any], argnums=0, *, args=(), kwargs=None, has_aux=False
+):
+    """``fun(*primals)`` = ``Derivatives(f, f', f'')`` from one evaluation, shaped like f(x).
+
+    The transform of :func:`dualdiff.value_and_derivatives`.
+    {options}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> value_and_derivatives_of(np.exp)(0.0)
+    Derivatives(value=1.0, first=1.0, second=1.0)
+    """
+    return _transform(value_and_derivatives, "value_and_derivatives_of", f, "(f, f', f'').",
+                      argnums=argnums, args=args, kwargs=kwargs, has_aux=has_aux)  # fmt: skip
+
+
+def gradient_of(
+    f: Callable[..., Any], argnums=0, *, args=(), kwargs=None, has_aux=False, batch_axis=None
+):
+    """``jac(x, *args, **kwargs)`` = ∇f(x, *args, **kwargs), shaped like x: scipy's ``jac=``.
+
+    The transform of :func:`dualdiff.gradient` (``batch_axis`` as there).
+    {options}
     Examples
     --------
     >>> import numpy as np
     >>> gradient_of(lambda x, a: a * np.sum(x**2))(np.array([1.0, 2.0]), 3.0)
     array([ 6., 12.])
+    >>> gradient_of(lambda x, a: a * np.sum(x**2), args=(3.0,))(np.array([1.0, 2.0]))
+    array([ 6., 12.])
     """
-
-    def jac(x: ArrayLike, *args: Any, **kwargs: Any) -> np.ndarray:
-        return np.asarray(gradient(_bind(f, args, kwargs), x), dtype=float)
-
-    return _label(jac, "gradient_of", f, "Gradient of f at x (f's extra arguments follow x).")
+    return _transform(gradient, "gradient_of", f, "Gradient of f at x (f's extra arguments "
+                      "follow x).", argnums=argnums, args=args, kwargs=kwargs,
+                      has_aux=has_aux, batch_axis=batch_axis)  # fmt: skip
 
 
-def value_and_gradient_of(f: Callable[..., Any]) -> Callable[..., tuple[float, np.ndarray]]:
+def value_and_gradient_of(
+    f: Callable[..., Any], argnums=0, *, args=(), kwargs=None, has_aux=False, batch_axis=None
+):
     """``fun(x, *args, **kwargs)`` = (f, ∇f) from one evaluation: scipy's ``jac=True``.
 
+    The transform of :func:`dualdiff.value_and_gradient`; returns a plain tuple
+    ``(value, gradient)``, the value a float.
+    {options}
     Examples
     --------
     >>> import numpy as np
@@ -797,16 +901,22 @@ def value_and_gradient_of(f: Callable[..., Any]) -> Callable[..., tuple[float, n
     (5.0, array([2., 4.]))
     """
 
-    def fun(x: ArrayLike, *args: Any, **kwargs: Any) -> tuple[float, np.ndarray]:
-        out = value_and_gradient(_bind(f, args, kwargs), x)
-        return _scalar(out.value), np.asarray(out.gradient, dtype=float)
+    def driver(f: Callable, *x: Any, **options: Any) -> tuple:
+        value, grad = value_and_gradient(f, *x, **options)
+        return value, _array(grad)
 
-    return _label(fun, "value_and_gradient_of", f, "(f(x), gradient of f at x).")
+    return _transform(driver, "value_and_gradient_of", f, "(f(x), gradient of f at x).",
+                      argnums=argnums, args=args, kwargs=kwargs, has_aux=has_aux,
+                      batch_axis=batch_axis)  # fmt: skip
 
 
-def hessian_of(f: Callable[..., Any]) -> Callable[..., np.ndarray]:
+def hessian_of(
+    f: Callable[..., Any], argnums=0, *, args=(), kwargs=None, has_aux=False, batch_axis=None
+):
     """``hess(x, *args, **kwargs)`` = ∇²f, shape ``x.shape + x.shape``: scipy's ``hess=``.
 
+    The transform of :func:`dualdiff.hessian`.
+    {options}
     Examples
     --------
     >>> import numpy as np
@@ -814,15 +924,63 @@ def hessian_of(f: Callable[..., Any]) -> Callable[..., np.ndarray]:
     array([[4., 2.],
            [2., 0.]])
     """
-
-    def hess(x: ArrayLike, *args: Any, **kwargs: Any) -> np.ndarray:
-        return np.asarray(hessian(_bind(f, args, kwargs), x), dtype=float)
-
-    return _label(hess, "hessian_of", f, "Hessian of f at x (f's extra arguments follow x).")
+    return _transform(hessian, "hessian_of", f, "Hessian of f at x (f's extra arguments "
+                      "follow x).", argnums=argnums, args=args, kwargs=kwargs,
+                      has_aux=has_aux, batch_axis=batch_axis)  # fmt: skip
 
 
-def hvp_of(f: Callable[..., Any]) -> Callable[..., np.ndarray]:
-    """``hessp(x, p, *args, **kwargs)`` = ∇²f(x) @ p, shape of ``x``: scipy's ``hessp=``.
+def value_gradient_hessian_of(
+    f: Callable[..., Any], argnums=0, *, args=(), kwargs=None, has_aux=False, batch_axis=None
+):
+    """``fun(x, *args, **kwargs)`` = ``ValueGradientHessian(f, ∇f, ∇²f)`` from one evaluation.
+
+    The transform of :func:`dualdiff.value_gradient_hessian`.
+    {options}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> value_gradient_hessian_of(lambda x: np.sum(x**3))(np.array([1.0]))
+    ValueGradientHessian(value=1.0, gradient=array([3.]), hessian=array([[6.]]))
+    """
+    return _transform(value_gradient_hessian, "value_gradient_hessian_of", f,
+                      "(f, gradient, Hessian) at x.", argnums=argnums, args=args,
+                      kwargs=kwargs, has_aux=has_aux, batch_axis=batch_axis)  # fmt: skip
+
+
+def jacobian_of(
+    f: Callable[..., Any], argnums=0, *, args=(), kwargs=None, has_aux=False, batch_axis=None
+):
+    """``jac(*primals)`` = ∂f/∂primals[argnums], shape ``f(x).shape + x.shape``.
+
+    The transform of :func:`dualdiff.jacobian`: ``least_squares(jac=)``, ``root(jac=)``, and
+    ``solve_ivp(fun, ..., jac=jacobian_of(fun, argnums=1))`` (scipy calls ``jac(t, y)``).
+    {options}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> jacobian_of(lambda x, a: a * x**2)(np.array([1.0, 2.0]), 0.5)
+    array([[1., 0.],
+           [0., 2.]])
+    >>> jacobian_of(lambda t, y: -t * y, argnums=1)(2.0, np.array([1.0, 3.0]))
+    array([[-2., -0.],
+           [-0., -2.]])
+    """
+    return _transform(jacobian, "jacobian_of", f, "Jacobian of f at x (f's extra arguments "
+                      "follow x).", argnums=argnums, args=args, kwargs=kwargs,
+                      has_aux=has_aux, batch_axis=batch_axis)  # fmt: skip
+
+
+def hvp_of(f: Callable[..., Any], *, args=(), kwargs=None, has_aux=False):
+    """``hessp(x, p, *args, **kwargs)`` = ∇²f(x) @ p, shaped like x: scipy's ``hessp=``.
+
+    The transform of :func:`dualdiff.hvp` (the call's arguments after ``p`` go to ``f``).
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x, *args, **kwargs)``.
+    args, kwargs, has_aux
+        As for :func:`gradient_of`.
 
     Examples
     --------
@@ -830,25 +988,43 @@ def hvp_of(f: Callable[..., Any]) -> Callable[..., np.ndarray]:
     >>> hvp_of(lambda x: x[0] ** 2 * x[1])(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
     array([4., 2.])
     """
-
-    def hessp(x: ArrayLike, p: ArrayLike, *args: Any, **kwargs: Any) -> np.ndarray:
-        return np.asarray(hvp(_bind(f, args, kwargs), x, p), dtype=float)
-
-    return _label(hessp, "hvp_of", f, "Hessian of f at x times p (f's extra arguments follow).")
+    return _transform(_direction_driver(hvp), "hvp_of", f, "Hessian of f at x times p "
+                      "(f's extra arguments follow).", args=args, kwargs=kwargs,
+                      has_aux=has_aux)  # fmt: skip
 
 
-def jacobian_of(f: Callable[..., Any]) -> Callable[..., np.ndarray]:
-    """``jac(x, *args, **kwargs)``, shape ``f(x).shape + x.shape``: for ``least_squares``/``root``.
+def jvp_of(f: Callable[..., Any], *, args=(), kwargs=None, has_aux=False):
+    """``fun(x, v, *args, **kwargs)`` = ``(f(x), J(x) @ v)``, both shaped like ``f(x)``.
+
+    The transform of :func:`dualdiff.jvp` (tuples ``x``, ``v`` are JAX's positional
+    arguments; the call's arguments after ``v`` go to ``f``).
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x, *args, **kwargs)``.
+    args, kwargs, has_aux
+        As for :func:`gradient_of`.
 
     Examples
     --------
     >>> import numpy as np
-    >>> jacobian_of(lambda x, a: a * x**2)(np.array([1.0, 2.0]), 0.5)
-    array([[1., 0.],
-           [0., 2.]])
+    >>> jvp_of(lambda x, a: a * x**2)(np.array([1.0, 2.0]), np.array([1.0, 0.0]), 3.0)
+    (array([ 3., 12.]), array([6., 0.]))
     """
+    return _transform(_direction_driver(jvp), "jvp_of", f, "(f(x), J(x) @ v).", args=args,
+                      kwargs=kwargs, has_aux=has_aux)  # fmt: skip
 
-    def jac(x: ArrayLike, *args: Any, **kwargs: Any) -> np.ndarray:
-        return np.asarray(jacobian(_bind(f, args, kwargs), x), dtype=float)
 
-    return _label(jac, "jacobian_of", f, "Jacobian of f at x (f's extra arguments follow x).")
+def _direction_driver(driver: Callable) -> Callable:
+    """``driver(f, x, v, *more, args=...)``: the call's arguments after ``v`` go before args."""
+
+    def call(f: Callable, x: Any, v: Any, *more: Any, args: tuple = (), **options: Any) -> Any:
+        return driver(f, x, v, args=(*more, *args), **options)
+
+    return call
+
+
+for _fn in (derivative_of, second_derivative_of, value_and_derivatives_of, gradient_of,
+            value_and_gradient_of, hessian_of, value_gradient_hessian_of, jacobian_of):  # fmt: skip
+    _fn.__doc__ = _fn.__doc__.replace("{options}", _OPTIONS_DOC)
