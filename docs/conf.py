@@ -61,7 +61,11 @@ TUTORIAL_TITLE = (
     "doctests.\n\n"
 )
 INCLUDED = {"tutorial": ("README.md", TUTORIAL_TITLE), "benchmarks": ("benchmarks/README.md", "")}
-LINKS = {"](docs/": "](", "](benchmarks/README.md)": "](benchmarks.md)"}
+LINKS = {
+    "](docs/": "](",
+    "](benchmarks/README.md)": "](benchmarks.md)",
+    "](CHANGELOG.md)": "](changelog.md)",
+}
 
 
 def _read_included(app, docname: str, source: list[str]) -> None:
