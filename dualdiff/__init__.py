@@ -39,17 +39,37 @@ from .optimize import (
 )
 
 __version__ = "0.1.0"
+"""The version of dualdiff (written here only: ``pyproject.toml`` reads it)."""
 
 
 def cache_info() -> dict:
     """Where compiled kernels are kept, whether that store is usable, and what it holds.
 
+    The store is a private directory (``$DUALDIFF_CACHE_DIR``, else the user's cache
+    directory) holding one shared library per kernel, each checked against the SHA-256 digest
+    recorded when it was stored. Also ``python -m dualdiff cache info``.
+
     Returns
     -------
     dict
-        ``root``, ``directory`` (the store of this version, CPU and sources), ``usable``,
-        ``reason`` (why not, when not), ``kernels`` (how many are stored), ``bytes``,
-        ``other_keys`` (stores of other versions under the same root) and ``compiler``.
+        ``root`` (str), ``directory`` (str: the store of this dualdiff, Numba and CPU
+        version), ``usable`` (bool), ``reason`` (str, why not usable; None when usable),
+        ``kernels`` (int, how many are stored), ``bytes`` (int), ``other_keys`` (list of str,
+        stores of other versions under the same root) and ``compiler`` (the C compiler
+        command used to link kernels, or None).
+
+    See Also
+    --------
+    clear_cache, precompile
+
+    Examples
+    --------
+    >>> import dualdiff as dd
+    >>> info = dd.cache_info()
+    >>> sorted(info)
+    ['bytes', 'compiler', 'directory', 'kernels', 'other_keys', 'reason', 'root', 'usable']
+    >>> info["usable"] == (info["reason"] is None)
+    True
     """
     from ._kernels import registry
 
@@ -57,9 +77,27 @@ def cache_info() -> dict:
 
 
 def clear_cache() -> int:
-    """Remove every stored kernel of this user (all versions); returns the bytes freed.
+    """Remove every stored kernel of this user (all versions); return the bytes freed.
 
-    Kernels already loaded in this process keep working; later ones are compiled again.
+    Kernels already loaded in this process keep working; later ones are compiled again (about
+    a second each) or rebuilt ahead of time with :func:`precompile`. Also
+    ``python -m dualdiff cache clear``.
+
+    Returns
+    -------
+    int
+        Bytes removed from the store (0 when it was empty or absent).
+
+    See Also
+    --------
+    cache_info, precompile
+
+    Examples
+    --------
+    >>> import dualdiff as dd
+    >>> freed = dd.clear_cache()  # doctest: +SKIP
+    >>> dd.cache_info()["kernels"]  # doctest: +SKIP
+    0
     """
     from ._kernels import registry
 
@@ -71,14 +109,31 @@ def precompile(jobs: int | None = None) -> dict:
 
     Each kernel takes about a second to compile once per machine (and per dualdiff, Numba
     and CPU version); this builds every rule of the table on both number types with the
-    layouts the drivers make, ``jobs`` processes at once (default: every CPU). Also
-    ``python -m dualdiff precompile``.
+    layouts the drivers make, ``jobs`` processes at once. Kernels already stored are only
+    verified. Also ``python -m dualdiff precompile [--jobs N]``.
+
+    Parameters
+    ----------
+    jobs : int, optional
+        Number of processes compiling at once (default: every CPU).
 
     Returns
     -------
     dict
-        ``kernels`` (how many make the common set), ``built_or_found``, ``seconds`` and
-        ``store`` (None, with a ``reason``, where no private store can be used).
+        ``kernels`` (int, how many make the common set), ``built_or_found`` (int),
+        ``seconds`` (float) and ``store`` (str, the directory; None, with a ``reason``, where
+        no private store can be used and nothing can be kept).
+
+    See Also
+    --------
+    cache_info, clear_cache, use_numba
+
+    Examples
+    --------
+    >>> import dualdiff as dd
+    >>> out = dd.precompile(jobs=2)  # doctest: +SKIP
+    >>> out["built_or_found"] == out["kernels"]  # doctest: +SKIP
+    True
     """
     from ._kernels import registry
 
@@ -86,7 +141,32 @@ def precompile(jobs: int | None = None) -> dict:
 
 
 def supported_functions() -> dict:
-    """The numpy ufuncs and functions that dual numbers support, by category."""
+    """The numpy ufuncs and functions that dual numbers support, by category.
+
+    Every name listed works on :class:`Dual` and :class:`HyperDual`; anything else raises
+    :class:`UnsupportedFunctionError`. scipy.special's ufuncs are listed once scipy has been
+    imported (their rules are loaded with it).
+
+    Returns
+    -------
+    dict of str to list of str
+        Sorted names under six keys: ``"ruled ufuncs"`` (a derivative rule each: ``exp``,
+        ``arctan2``, ...), ``"linear ufuncs"`` (``add``, ``negative``, ...), ``"product
+        ufuncs"`` (the product and quotient rules: ``multiply``, ``divide``, ...),
+        ``"locally constant ufuncs"`` (zero derivative: ``floor``, ``sign``, ...),
+        ``"predicates"`` (act on the value: ``less``, ``isfinite``, ...) and ``"functions"``
+        (numpy functions: ``sum``, ``einsum``, ``where``, ...).
+
+    Examples
+    --------
+    >>> import dualdiff as dd
+    >>> supported = dd.supported_functions()
+    >>> list(supported)  # doctest: +NORMALIZE_WHITESPACE
+    ['ruled ufuncs', 'linear ufuncs', 'product ufuncs', 'locally constant ufuncs',
+     'predicates', 'functions']
+    >>> "log1p" in supported["ruled ufuncs"], "einsum" in supported["functions"]
+    (True, True)
+    """
     from . import _functions, _rules, _ufuncs
 
     return {

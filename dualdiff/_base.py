@@ -136,18 +136,22 @@ class DualBase(NDArrayOperatorsMixin):
     # -- shape protocol
     @property
     def shape(self) -> tuple:
+        """Shape of the value part ``real`` (the directions' axes are not included)."""
         return np.shape(self.real)
 
     @property
     def ndim(self) -> int:
+        """Number of dimensions of the value part."""
         return np.ndim(self.real)
 
     @property
     def size(self) -> int:
+        """Number of elements of the value part."""
         return int(np.size(self.real))
 
     @property
     def dtype(self):
+        """Always ``float64``: every component is stored in double precision."""
         return np.dtype(np.float64)
 
     def __len__(self) -> int:
@@ -275,85 +279,112 @@ class DualBase(NDArrayOperatorsMixin):
     # -- ndarray-style methods
     @property
     def T(self):
+        """``np.transpose`` of every component (the direction axes stay last)."""
         return np.transpose(self)
 
     @property
     def mT(self):
+        """Transpose of the last two axes of every component, as ``ndarray.mT``."""
         return np.swapaxes(self, -1, -2)
 
     def transpose(self, *axes):
+        """``np.transpose(x, axes)`` of every component."""
         return np.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
 
     def reshape(self, *shape, order="C"):
+        """``np.reshape(x, shape)`` of every component (``order`` as in numpy)."""
         return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
 
     def ravel(self):
+        """``np.ravel(x)`` of every component."""
         return np.ravel(self)
 
     def flatten(self):
+        """A flattened copy, as ``ndarray.flatten``."""
         return np.ravel(self).copy()
 
     def copy(self):
+        """A copy whose array components own their data."""
         return self._map(lambda p, nt: p.copy() if isinstance(p, np.ndarray) else p)
 
     def sum(self, axis=None, keepdims=False):
+        """``np.sum``: the sum of the values, and of each derivative part."""
         return np.sum(self, axis=axis, keepdims=keepdims)
 
     def prod(self, axis=None, keepdims=False):
+        """``np.prod``, with the product rule."""
         return np.prod(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False):
+        """``np.mean``."""
         return np.mean(self, axis=axis, keepdims=keepdims)
 
     def cumsum(self, axis=None):
+        """``np.cumsum``."""
         return np.cumsum(self, axis=axis)
 
     def var(self, axis=None, ddof=0, keepdims=False):
+        """``np.var`` (``ddof`` as in numpy)."""
         return np.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
 
     def std(self, axis=None, ddof=0, keepdims=False):
+        """``np.std`` (``ddof`` as in numpy)."""
         return np.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
 
     def max(self, axis=None, keepdims=False):
+        """``np.max``: the element of largest value, with its derivatives."""
         return np.max(self, axis=axis, keepdims=keepdims)
 
     def min(self, axis=None, keepdims=False):
+        """``np.min``: the element of smallest value, with its derivatives."""
         return np.min(self, axis=axis, keepdims=keepdims)
 
     def argmax(self, axis=None):
+        """``np.argmax`` of the value part (an integer array: indices have no derivative)."""
         return np.argmax(self, axis=axis)
 
     def argmin(self, axis=None):
+        """``np.argmin`` of the value part."""
         return np.argmin(self, axis=axis)
 
     def dot(self, other):
+        """``np.dot(x, other)``."""
         return np.dot(self, other)
 
     def squeeze(self, axis=None):
+        """``np.squeeze``."""
         return np.squeeze(self, axis=axis)
 
     def swapaxes(self, a, b):
+        """``np.swapaxes``."""
         return np.swapaxes(self, a, b)
 
     def clip(self, a_min=None, a_max=None):
+        """``np.clip``: the derivative passes through on the closed interval, 0 outside."""
         return np.clip(self, a_min, a_max)
 
     def trace(self, offset=0, axis1=0, axis2=1):
+        """``np.trace``."""
         return np.trace(self, offset=offset, axis1=axis1, axis2=axis2)
 
     def diagonal(self, offset=0, axis1=0, axis2=1):
+        """``np.diagonal``."""
         return np.diagonal(self, offset=offset, axis1=axis1, axis2=axis2)
 
     def take(self, indices, axis=None):
+        """``np.take``."""
         return np.take(self, indices, axis=axis)
 
     def sort(self, axis=-1):
+        """Not supported (in place); raises TypeError. Use ``np.sort(x)``."""
         raise TypeError("in-place sort of a dual number is not supported; use np.sort(x)")
 
     def item(self):
+        """Raises :class:`~dualdiff.DerivativeLossError`: a Python float has no derivative."""
         raise DerivativeLossError(loss_message("a Python scalar with .item()"))
 
     def tolist(self):
+        """Raises :class:`~dualdiff.DerivativeLossError`, as :meth:`item`."""
         raise DerivativeLossError(loss_message("a list with .tolist()"))
 
 

@@ -4,11 +4,45 @@ from __future__ import annotations
 
 
 class DerivativeLossError(TypeError):
-    """A dual number was converted to something that cannot carry its derivative parts."""
+    """A dual number was converted to something that cannot carry its derivative parts.
+
+    Raised by ``float(x)``, ``int(x)``, ``np.asarray(x)``, ``np.array([x1, x2])``,
+    ``x.item()``, ``x.tolist()`` and ``out=`` with a plain array, instead of silently dropping
+    the derivative. A subclass of :class:`TypeError`. Keep the computation in numpy functions
+    on the dual number, build arrays of them with ``np.stack``, or read the parts explicitly
+    (``.real``, ``.dual``, ``.eps1``, ``.eps2``, ``.eps12``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dualdiff as dd
+    >>> x = dd.Dual(2.0, 1.0)
+    >>> float(x)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    dualdiff._errors.DerivativeLossError: cannot convert a dual number to float: its ...
+    >>> np.stack([x, 2 * x]).dual
+    array([1., 2.])
+    """
 
 
 class UnsupportedFunctionError(TypeError):
-    """A numpy ufunc or function has no derivative rule in dualdiff."""
+    """A numpy ufunc or function has no derivative rule in dualdiff.
+
+    The message names the function (and the keyword, when a supported function was called
+    with one dualdiff does not handle). :func:`~dualdiff.supported_functions` lists what is
+    supported. A subclass of :class:`TypeError`, which numpy itself raises for a function an
+    array type does not implement.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dualdiff as dd
+    >>> np.fft.fft(dd.Dual(np.ones(4), 1.0))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    dualdiff._errors.UnsupportedFunctionError: np.fft.fft is not supported on dual numbers...
+    """
 
 
 def loss_message(what: str) -> str:

@@ -35,6 +35,12 @@ def _floats(real: float, dual: float) -> Dual:
 class Dual(ArrayNumber):
     """A dual number ``a + b·ε`` (``ε² = 0``), so that ``f(a + b·ε) = f(a) + f'(a)·b·ε``.
 
+    Evaluating numpy code on ``Dual(x, v)`` gives ``f(x)`` in :attr:`real` and the directional
+    derivative ``f'(x)·v`` in :attr:`dual`, exactly (no step size). The drivers
+    (:func:`~dualdiff.derivative`, :func:`~dualdiff.gradient`, :func:`~dualdiff.jacobian`,
+    :func:`~dualdiff.jvp`) build and read these numbers for you; use the class directly to
+    seed your own directions.
+
     Parameters
     ----------
     real : float or array_like
@@ -42,15 +48,46 @@ class Dual(ArrayNumber):
     dual : float or array_like, default 0.0
         The derivative part ``b``: the shape of ``real`` (one direction), or that shape
         followed by one axis of ``k`` directions (vector mode: ``k`` directional derivatives
-        ride on one evaluation).
+        ride on one evaluation). A scalar or a shape that broadcasts to ``real``'s is
+        broadcast.
+
+    Attributes
+    ----------
+    real : float or ndarray
+        The value, shape :attr:`shape`. Like ``ndarray.real``, it is the value part; the
+        derivative part has its own name.
+    dual : float or ndarray
+        The derivative part, shape ``shape`` or ``shape + (k,)`` in vector mode.
+
+    Raises
+    ------
+    DerivativeLossError
+        When converted to ``float``, ``int`` or a plain ndarray, which would drop ``dual``.
+
+    See Also
+    --------
+    HyperDual : first and second derivatives at once.
 
     Examples
     --------
     >>> import numpy as np
-    >>> x = Dual(0.5, 1.0)
+    >>> import dualdiff as dd
+    >>> x = dd.Dual(0.5, 1.0)
     >>> y = np.sin(x) * x
     >>> bool(y.dual == np.cos(0.5) * 0.5 + np.sin(0.5))
     True
+
+    Vector mode: three directions (the identity) on a 3-vector give the Jacobian of an
+    elementwise function, shape ``(3, 3)``, from one evaluation:
+
+    >>> x = dd.Dual(np.array([0.0, 1.0, 2.0]), np.eye(3))
+    >>> y = x**2
+    >>> y.real, y.n_directions
+    (array([0., 1., 4.]), 3)
+    >>> y.dual
+    array([[0., 0., 0.],
+           [0., 2., 0.],
+           [0., 0., 4.]])
     """
 
     # _f: both parts are Python floats, so the fast paths below apply.
@@ -80,7 +117,7 @@ class Dual(ArrayNumber):
 
     @property
     def n_directions(self) -> int:
-        """Number of directions carried (1 unless in vector mode)."""
+        """Number of directions ``k``: the last axis of :attr:`dual` in vector mode, else 1."""
         return np.shape(self.dual)[-1] if self._d else 1
 
     # -- Python-float fast paths (scalar forms of the algebra; everything else -> numpy).

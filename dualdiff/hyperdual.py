@@ -48,14 +48,38 @@ class HyperDual(ArrayNumber):
     """A hyper-dual number ``a + b·ε1 + c·ε2 + d·ε1ε2`` with ``ε1² = ε2² = 0``, ``ε1ε2 ≠ 0``.
 
     ``f(a + b·ε1 + c·ε2 + d·ε1ε2) = f(a) + f'(a)b·ε1 + f'(a)c·ε2 + (f'(a)d + f''(a)bc)·ε1ε2``,
-    so seeding ``b = c = 1, d = 0`` gives ``f''(a)`` exactly in the ``ε1ε2`` part.
+    so seeding ``b = c = 1, d = 0`` gives ``f''(a)`` exactly in the ``ε1ε2`` part. The drivers
+    (:func:`~dualdiff.second_derivative`, :func:`~dualdiff.value_and_derivatives`,
+    :func:`~dualdiff.hessian`, :func:`~dualdiff.hvp`) build and read these numbers for you.
 
     Parameters
     ----------
     real, eps1, eps2, eps12 : float or array_like
-        Components. In vector mode ``eps1`` has the shape of ``real`` followed by ``k1``
-        directions, ``eps2`` by ``k2`` and ``eps12`` by ``(k1, k2)``; ``eps12[..., i, j]`` is
-        then the second derivative along directions ``i`` and ``j``.
+        Components (``eps1``, ``eps2``, ``eps12`` default to 0). In vector mode ``eps1`` has
+        the shape of ``real`` followed by ``k1`` directions, ``eps2`` by ``k2`` and ``eps12``
+        by ``(k1, k2)``; ``eps12[..., i, j]`` is then the second derivative along directions
+        ``i`` and ``j``.
+
+    Attributes
+    ----------
+    real : float or ndarray
+        The value ``f(a)``, shape :attr:`shape`.
+    eps1, eps2 : float or ndarray
+        First derivative parts ``f'(a)·b`` and ``f'(a)·c``: shape ``shape``, or
+        ``shape + (k1,)`` and ``shape + (k2,)`` in vector mode.
+    eps12 : float or ndarray
+        Second-order part ``f'(a)·d + f''(a)·b·c``: shape ``shape``, or
+        ``shape + (k1, k2)`` in vector mode.
+
+    Raises
+    ------
+    DerivativeLossError
+        When converted to ``float``, ``int`` or a plain ndarray, which would drop the
+        derivative parts.
+
+    See Also
+    --------
+    Dual : first derivatives only, half the components.
 
     Notes
     -----
@@ -65,10 +89,23 @@ class HyperDual(ArrayNumber):
     Examples
     --------
     >>> import numpy as np
-    >>> x = HyperDual(0.5, 1.0, 1.0, 0.0)
+    >>> import dualdiff as dd
+    >>> x = dd.HyperDual(0.5, 1.0, 1.0, 0.0)
     >>> y = np.exp(x)
     >>> bool(y.eps12 == np.exp(0.5))
     True
+
+    Vector mode with the identity in both ``ε`` parts: ``eps12`` of a scalar function of a
+    2-vector is its Hessian, shape ``(2, 2)``:
+
+    >>> v = np.array([1.0, 2.0])
+    >>> x = dd.HyperDual(v, np.eye(2), np.eye(2), np.zeros((2, 2, 2)))
+    >>> y = x[0] ** 2 * x[1]
+    >>> y.real, y.eps1
+    (2.0, array([4., 1.]))
+    >>> y.eps12
+    array([[4., 2.],
+           [2., 0.]])
     """
 
     # _f: all four parts are Python floats, so the fast paths below apply.
