@@ -13,6 +13,7 @@ import string
 
 import numpy as np
 
+from . import _algebra as _alg
 from . import _engine as engine
 from ._base import DualBase, _finish, check_compatible, norm_axis, number_type
 from ._errors import UnsupportedFunctionError
@@ -470,18 +471,64 @@ def _sort(a, axis=-1, kind=None, order=None, **kwargs):
     return a._map(lambda p, nt: np.take_along_axis(p, idx.reshape(idx.shape + (1,) * nt), ax))
 
 
-@implements(np.var)
-def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
-    _no_out("var", out, kwargs.get("where"))
+def _variance(a, axis, ddof, keepdims, where):
+    """``(var, dev, axes)``: ``var = Σ dev² / (n - ddof)`` with ``dev = a - mean(a)``.
+
+    For ``ddof >= n`` the count is ``0``, as numpy takes it (``max(n - ddof, 0)``): the value is
+    ``inf``, or ``nan`` where ``Σ dev² = 0``, and the derivative follows the same formula
+    (IEEE division by zero, no exception and no warning).
+    """
+    _no_out("var", None, where)
     axes = norm_axis(axis, a.ndim)
     n = int(np.prod([a.shape[i] for i in axes]))
     dev = a - _mean(a, axis=axes, keepdims=True)
-    return dual_sum(dev * dev, axis=axes, keepdims=keepdims) / float(n - ddof)
+    count = float(max(n - ddof, 0))
+    return dual_sum(dev * dev, axis=axes, keepdims=keepdims) / count, dev, axes
+
+
+@implements(np.var)
+def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    """Variance ``Σ (a - mean a)² / max(n - ddof, 0)``; ``ddof >= n`` gives ``inf``/``nan``."""
+    return _variance(a, axis, ddof, keepdims, kwargs.get("where"))[0]
 
 
 @implements(np.std)
 def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
-    return np.sqrt(_var(a, axis=axis, out=out, ddof=ddof, keepdims=keepdims, **kwargs))
+    """``sqrt(var)``, with one convention where the variance is identically zero.
+
+    Where every deviation ``a - mean(a)`` along the reduced axes is zero *together with its
+    derivative parts along a direction* (one element, a length-1 axis, or elements that move
+    together), the variance is ``0`` along that direction as a function of ``x``, so
+    ``std = sqrt(0)`` is constant there and its derivative is ``0`` (the chain rule alone gives
+    ``sqrt'(0)·0 = inf·0 = nan``). A second derivative ``eps12[i, j]`` is ``0`` when the
+    deviations stay zero along direction ``i`` or along ``j``. Where the deviations are zero
+    but their derivative parts are not (``std([x0, x1])`` at ``x0 == x1``: ``|x0 - x1|/2``),
+    std has a kink and the derivative stays ``nan``.
+    """
+    var, dev, axes = _variance(a, axis, ddof, keepdims, kwargs.get("where"))
+    res = np.sqrt(var)
+    flat = (var.real == 0.0) & np.all(dev.real == 0.0, axis=axes, keepdims=keepdims)
+    if not np.any(flat):
+        return res
+    nd = np.ndim(flat)
+    still = [
+        np.all(p == 0.0, axis=axes, keepdims=keepdims) if nd or np.ndim(p) else p == 0.0
+        for p in dev._parts()[1:]
+    ]  # per direction: the deviations' derivative parts are zero along the axes
+    parts = list(res._parts())
+    labels = res._labels()
+    if len(parts) == 4:  # eps12: zero where constant along direction i or along j
+        d1, d2 = labels[1], labels[2]
+        still[2] = _alg.expand(still[0], d2) | (
+            still[1][..., None, :] if d1 and d2 else _alg.expand(still[1], d1)
+        )
+    for i in range(1, len(parts)):
+        mask = _alg.expand(flat, labels[i]) & still[i - 1]
+        p = np.where(mask, 0.0, parts[i])
+        parts[i] = p if np.ndim(p) else float(p)
+    if res._shares_eps():
+        parts[2] = parts[1]
+    return res._from(parts)
 
 
 @implements(np.linalg.norm)

@@ -293,3 +293,92 @@ def test_division_by_zero_inside_gradient():
         h = dd.second_derivative(lambda t: t / t, 0.0)
     assert g[1] == -INF
     assert math.isnan(h)  # t/t at 0 is 0/0
+
+
+# ---------------------------------------------------------------- reductions at their edges
+
+
+def _quiet(fn, *args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # neither an exception nor a warning
+        return fn(*args)
+
+
+@pytest.mark.parametrize("make", SEEDED, ids=["dual", "hyper"])
+def test_mean_of_empty_is_nan(make):
+    """``Σ x / n`` with ``n = 0``: ``0/0``, numpy's nan, in every part."""
+    x = make(1.0)
+    for r in (
+        _quiet(lambda: np.mean(np.stack([x, x])[:0])),
+        _quiet(lambda: np.mean(make(np.zeros((0, 3))), axis=0)),
+    ):
+        for p in r._parts():
+            assert np.all(np.isnan(p)), r
+
+
+def test_mean_of_empty_inside_drivers():
+    g = _quiet(dd.gradient, lambda v: np.mean(v[:0]), np.array([1.0, 2.0]))
+    d = _quiet(dd.derivative, lambda t: np.mean(np.stack([t])[:0]), 1.0)
+    assert np.all(np.isnan(g)) and math.isnan(d)
+
+
+@pytest.mark.parametrize("ddof", [2, 3])
+def test_var_with_ddof_at_least_n(ddof):
+    """numpy divides by ``max(n - ddof, 0) = 0``: value ``Σ dev²/0``; the gradient
+    ``2·dev_i/0`` and the Hessian ``2(δ_ij - 1/n)/0`` follow the same formula."""
+    x = np.array([1.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want = np.var(x, ddof=ddof)  # numpy's own value: inf
+    v = _quiet(dd.value_and_gradient, lambda t: np.var(t, ddof=ddof), x)
+    assert v.value == want == INF
+    assert list(v.gradient) == [-INF, INF]  # dev = (-1/2, 1/2)
+    h = _quiet(dd.hessian, lambda t: np.var(t, ddof=ddof), x)
+    assert h.tolist() == [[INF, -INF], [-INF, INF]]
+    same = _quiet(dd.value_and_gradient, lambda t: np.var(t, ddof=ddof), np.array([1.0, 1.0]))
+    assert math.isnan(same.value) and np.all(np.isnan(same.gradient))  # 0/0
+
+
+@pytest.mark.parametrize("ddof", [2, 3])
+def test_var_with_ddof_at_least_n_on_python_floats(ddof):
+    """Scalar duals: ``var([t, 2t]) = t²/2 / 0``; d/dt = t/0, d²/dt² = 1/0."""
+    r = _quiet(dd.value_and_derivatives, lambda t: np.var(np.stack([t, 2.0 * t]), ddof=ddof), 1.0)
+    assert (r.value, r.first, r.second) == (INF, INF, INF)
+    d = _quiet(dd.derivative, lambda t: np.var(np.stack([t, 2.0 * t]), ddof=ddof), 1.0)
+    assert d == INF
+
+
+@pytest.mark.parametrize(
+    ("f", "x", "grad", "hess"),
+    [
+        # one element / a length-1 axis: var ≡ 0, std ≡ 0, every derivative 0
+        (lambda v: np.std(v), [1.0], [0.0], [[0.0]]),
+        (lambda v: np.std(v.reshape(2, 1), axis=1).sum(), [1.0, 2.0], [0.0, 0.0], None),
+        (lambda v: np.std(v.reshape(1, 2), axis=0, keepdims=True).sum(), [1.0, 2.0], [0, 0], None),
+        # std(v0) + v1²: the second derivative along v1 is 2, the rest 0
+        (lambda v: np.std(v[:1]) + v[1] ** 2, [1.0, 3.0], [0.0, 6.0], [[0.0, 0.0], [0.0, 2.0]]),
+        # std([v0, v0]) ≡ 0: elements that move together
+        (lambda v: np.std(np.stack([v[0], v[0]])), [4.0], [0.0], [[0.0]]),
+        # away from zero: std([x0, x1]) = |x0 - x1|/2, gradient (x_i - mean)/(n·std)
+        (lambda v: np.std(v), [1.0, 3.0], [-0.5, 0.5], [[0.0, 0.0], [0.0, 0.0]]),
+    ],
+)
+def test_std_where_the_variance_is_identically_zero(f, x, grad, hess):
+    x = np.array(x)
+    assert _quiet(dd.gradient, f, x).tolist() == grad
+    if hess is not None:
+        assert _quiet(dd.hessian, f, x).tolist() == hess
+
+
+def test_std_at_a_kink_stays_nan():
+    """``std([x0, x1]) = |x0 - x1|/2`` has no derivative at ``x0 == x1``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert np.all(np.isnan(dd.gradient(np.std, np.array([1.0, 1.0]))))
+
+
+@pytest.mark.parametrize("make", SEEDED, ids=["dual", "hyper"])
+def test_std_identically_zero_on_python_floats(make):
+    for fn in (np.std, lambda t: np.std(np.stack([t, t]), axis=0)):
+        r = _quiet(fn, make(2.0))
+        assert all(type(p) is float and p == 0.0 for p in r._parts()), r
