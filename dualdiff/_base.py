@@ -1,5 +1,26 @@
 """What Dual and HyperDual share: component bookkeeping, linear maps, indexing, conversions.
 
+Building outputs the numpy way
+------------------------------
+A plain float array cannot hold derivative parts, so writing a dual number into one raises
+:class:`~dualdiff.DerivativeLossError` (``a[i] = d``, ``np.copyto(a, d)``, ``out=a``). Make
+the array dual instead; it then takes dual numbers and constants alike::
+
+    out = np.zeros_like(x)          # x a dual array: same shape, type and directions
+    for i in range(n):
+        out[i] = f(x[i])
+    # or: out = np.zeros(n, like=x), np.empty_like(x), np.full_like(x, 1.0)
+    # or: out = np.stack([f(x[i]) for i in range(n)])
+
+``np.zeros_like``, ``np.empty_like``, ``np.ones_like`` and ``np.full_like`` of a dual number
+give a dual array of its shape (or ``shape=``), type and direction mode, with zero derivative
+parts; ``np.zeros(shape, like=x)``, ``np.ones``, ``np.empty`` and ``np.full`` with ``like=x``
+do the same for a new shape. A ``dtype`` other than float gives a plain array.
+
+(``a[i] = d`` with a 0-d ``d`` reaches numpy's float conversion, which reports
+``ValueError: setting an array element with a sequence`` with the DerivativeLossError as its
+cause: numpy replaces the error of any object that has ``__getitem__``.)
+
 The numpy protocols are added on top by :mod:`dualdiff._protocols`; nothing here imports the
 dispatch, so this module is a leaf of the import graph.
 
@@ -15,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
-from ._errors import DerivativeLossError, loss_message
+from ._errors import FILL_IDIOM, DerivativeLossError, loss_message
 
 
 def as_float_component(value, name: str):
@@ -62,6 +83,44 @@ def fit_component(comp, shape: tuple, dirs_shape: tuple | None, name: str):
         return np.array(np.broadcast_to(comp, full)), dirs_shape
     except ValueError:
         raise ValueError(f"{name} of shape {cshape} does not fit the shape {full}") from None
+
+
+def write_out(result, out, name: str):
+    """Honour numpy's ``out=``: write ``result`` into ``out`` and return ``out``.
+
+    A dual ``out`` of the result's shape, type and directions receives every component (a
+    plain result is lifted with zero derivative parts). A plain ndarray cannot hold a dual
+    result: :class:`~dualdiff.DerivativeLossError`. A plain result (indices, booleans) goes
+    into a plain ``out`` as numpy would write it.
+    """
+    if isinstance(out, tuple):
+        if len(out) != 1:
+            raise TypeError(f"{name} has one output; out= was given {len(out)}")
+        out = out[0]
+    if not isinstance(out, DualBase):
+        if isinstance(result, DualBase):
+            raise DerivativeLossError(
+                f"{name}(..., out=...) was given a plain {type(out).__name__} as out, which "
+                "cannot hold the derivative parts of the result. Drop out= and use the "
+                "returned value, or pass a dual array of the result's shape "
+                "(out = np.zeros_like(x) for a dual x)."
+            )
+        np.copyto(out, result, casting="same_kind")
+        return out
+    if isinstance(result, DualBase):
+        check_compatible(out, out.lift(result))
+    else:
+        result = out.zeros_like_parts(as_float_component(result, "result"))
+    if np.shape(result.real) != out.shape:
+        raise ValueError(
+            f"{name}(..., out=...): out has shape {out.shape}, the result {result.shape}"
+        )
+    if out.shape:
+        out[...] = result
+    else:  # a 0-d dual holds Python floats: take the result's components in place
+        for name_ in type(out).__slots__:
+            object.__setattr__(out, name_, getattr(result, name_))
+    return out
 
 
 def norm_axis(axis, ndim: int):
@@ -213,6 +272,7 @@ class DualBase(NDArrayOperatorsMixin):
             raise TypeError(f"a 0-d {type(self).__name__} does not support item assignment")
         idx = _index_tuple(idx)
         value = self.lift(value)
+        check_compatible(self, value)  # a scalar-mode value must not broadcast over directions
         names = self._NAMES
         seen = []
         for name, v, lab in zip(names, value._parts(), self._labels()):
@@ -225,7 +285,10 @@ class DualBase(NDArrayOperatorsMixin):
 
     # -- conversions that would lose the derivative
     def __float__(self):
-        raise DerivativeLossError(loss_message("float"))
+        # numpy calls this to write a 0-d dual into a float array (a[0] = d), and, since a
+        # dual is a sequence to it, raises "setting an array element with a sequence" with
+        # this error as its __cause__: the message carries the idiom for that case too.
+        raise DerivativeLossError(loss_message("float") + " " + FILL_IDIOM)
 
     def __int__(self):
         raise DerivativeLossError(loss_message("int"))
@@ -237,12 +300,8 @@ class DualBase(NDArrayOperatorsMixin):
         raise DerivativeLossError(loss_message("an index"))
 
     def __array__(self, dtype=None, copy=None):
-        raise DerivativeLossError(
-            loss_message("a numpy array")
-            + " To build an array of dual numbers from several, use np.stack([...]) or "
-            "np.concatenate; to write into an array, make it a dual array first "
-            f"(e.g. {type(self).__name__} of np.zeros)."
-        )
+        # numpy calls this for np.asarray(d), np.array([d1, d2]) and a[i:j] = d (an array d)
+        raise DerivativeLossError(loss_message("a numpy array") + " " + FILL_IDIOM)
 
     def __bool__(self):
         if self.shape:

@@ -17,6 +17,25 @@ for a HyperDual, and ``(c,)`` for a constant (a float or a float64 array). ``lab
 direction labels of the dual operand's components (see :mod:`dualdiff._algebra`). Results are
 component tuples with 0-d values as Python floats; nothing here knows the number types, and
 the kernels below never see them either.
+
+One IEEE semantics on every path
+--------------------------------
+The three paths give the same values, infinities and nans (``tests/test_ieee_parity.py``):
+
+- :mod:`math` raises where numpy returns ``inf`` or ``nan`` (``math.log(0.0)``, ``1.0 / 0.0``,
+  ``math.exp(1000.0)``); the Python-float path then runs the numpy rule on ``np.float64``.
+  Python floats never divide here: a divisor is made an ``np.float64`` first (:func:`_ieee`),
+  so ``1 / Dual(0.0, 1.0)`` is ``inf`` with numpy's sign rules, never ZeroDivisionError.
+- *Structural zeros on Python floats* (the listed exception for this path). Python floats
+  carry no mark of a seed, so on the float path a derivative part equal to ``0.0`` is taken
+  as structurally zero, as the drivers' ``ZERO`` seed is on arrays (see
+  :func:`dualdiff._algebra.filled`): a coefficient ``inf`` or ``nan`` times it gives ``0``,
+  not ``nan``. This is what makes ``second_derivative(np.sqrt, 0.0)`` equal the array
+  path's ``-inf`` (the float seed's ``eps12`` is ``0.0``). It differs from the numpy path
+  only where a *computed* derivative part is exactly zero and meets an infinite coefficient
+  (``sqrt(x - x)``: float path ``0``, which is the true derivative; numpy path ``nan``).
+  Results can differ from plain IEEE products only where those give ``nan``, so the fast
+  paths compute plainly and come here (:func:`structural`) only when a part is ``nan``.
 """
 
 from __future__ import annotations
@@ -25,17 +44,32 @@ import numpy as np
 
 from . import _algebra as alg
 from . import _kernels
-from ._algebra import ADD, POWER, PRODUCT, QUOTIENT, SUBTRACT
+from ._algebra import ADD, POWER, PRODUCT, QUOTIENT, SUBTRACT, ZERO, filled
 from ._config import current
 from ._rules import power_const
 from ._scalar_path import SCALAR_UNARY, scalar_power
 
-__all__ = ["unary", "binary", "power", "contract", "finish"]
+__all__ = ["unary", "binary", "power", "contract", "finish", "structural"]
+
+_Z = filled(ZERO, ())
+"""A 0-d structural zero: what a Python-float ``0.0`` derivative part becomes on this path."""
 
 
 def _ieee(a):
     """Python floats become numpy scalars so that ``1/0`` is ``inf``, not an exception."""
     return np.float64(a) if type(a) is float else a
+
+
+def structural(parts: tuple) -> tuple:
+    """A Python-float dual operand with its ``0.0`` derivative parts as structural zeros."""
+    return (parts[0],) + tuple(_Z if p == 0.0 else p for p in parts[1:])
+
+
+def _has_nan(parts) -> bool:
+    for p in parts:
+        if p != p:
+            return True
+    return False
 
 
 def _all_floats(parts) -> bool:
@@ -47,10 +81,9 @@ def _all_floats(parts) -> bool:
 
 def finish(parts):
     """0-d components back to Python floats so the scalar fast paths apply again."""
-    r = parts[0]
-    if type(r) is float or np.ndim(r):
+    if np.ndim(parts[0]):
         return parts
-    return tuple(p if np.ndim(p) else float(p) for p in parts)
+    return tuple(p if type(p) is float or np.ndim(p) else float(p) for p in parts)
 
 
 def _kernel(op, operands, labels, prm=0.0):
@@ -86,9 +119,10 @@ def unary(rule, x: tuple, labels: tuple) -> tuple:
             except (ArithmeticError, ValueError):
                 pass  # an IEEE special case: the numpy rule below gives inf or nan
             else:
-                if order == 1:
-                    return f0, f1 * x[1]
-                return alg.scalar_hyper_chain(f0, f1, f2, x[1], x[2], x[3])
+                r = (f0, f1 * x[1]) if order == 1 else alg.scalar_hyper_chain(f0, f1, f2, *x[1:])
+                if not _has_nan(r[1:]):
+                    return r
+        x = structural(x)
     else:
         k = _kernel(rule, (x,), labels)
         if k is not None:
@@ -101,11 +135,12 @@ def power(x: tuple, c: float, labels: tuple) -> tuple:
     """``x ** c`` for a constant scalar exponent ``c``."""
     order = len(x) >> 1
     if _all_floats(x):
-        r = scalar_power(x[0], c, order)
-        if r is not None:
-            if order == 1:
-                return r[0], r[1] * x[1]
-            return alg.scalar_hyper_chain(*r, x[1], x[2], x[3])
+        f = scalar_power(x[0], c, order)
+        if f is not None:
+            r = (f[0], f[1] * x[1]) if order == 1 else alg.scalar_hyper_chain(*f, *x[1:])
+            if not _has_nan(r[1:]):
+                return r
+        x = structural(x)
     else:
         k = _kernel(POWER, (x,), labels, float(c))
         if k is not None:
@@ -129,9 +164,13 @@ def binary(op, x: tuple, y: tuple, labels: tuple) -> tuple:
         return _linear(op, x, y, xd, yd)
     if (op is PRODUCT and not (xd and yd)) or (op is QUOTIENT and not yd):
         return _scale(x, y, op is QUOTIENT)  # a constant factor or divisor: every part alike
-    k = _kernel(op, (x, y), labels)
-    if k is not None:
-        return k
+    if _all_floats(x) and _all_floats(y):
+        x = structural(x) if xd else x
+        y = structural(y) if yd else y
+    else:
+        k = _kernel(op, (x, y), labels)
+        if k is not None:
+            return k
     with np.errstate(all="ignore"):
         return finish(_numpy_binary(op, x, y, xd, yd, labels))
 
@@ -144,6 +183,7 @@ def _numpy_binary(op, x, y, xd, yd, labels):
             return alg.hyper_product(x, y, d1, d2)
         return alg.dual_product(x[0], x[1], y[0], y[1], d1)
     if op is QUOTIENT:
+        y = (_ieee(y[0]),) + y[1:]  # IEEE division by zero, also for Python floats
         if not xd:  # c / y: c lifted with zero derivative parts
             x = _lift(x[0], y, labels)
         if hyper:

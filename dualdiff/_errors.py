@@ -51,3 +51,10 @@ def loss_message(what: str) -> str:
         "Keep the computation in numpy functions on the dual number, or read the parts "
         "explicitly with .real (value) and .dual / .eps1 / .eps2 / .eps12 (derivatives)."
     )
+
+
+FILL_IDIOM = (
+    "To fill an array with dual numbers, make the array dual: out = np.zeros_like(x) for a "
+    "dual x (or np.zeros(n, like=x)), then out[i] = value; or collect the values in a list "
+    "and use np.stack([...])."
+)

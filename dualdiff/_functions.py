@@ -9,15 +9,36 @@ ufuncs; max/min/sort select by the real part.
 
 from __future__ import annotations
 
+import inspect
 import string
 
 import numpy as np
 
+from . import _algebra as _alg
 from . import _engine as engine
-from ._base import DualBase, _finish, check_compatible, norm_axis, number_type
-from ._errors import UnsupportedFunctionError
+from ._base import DualBase, _finish, check_compatible, norm_axis, number_type, write_out
+from ._errors import DerivativeLossError, UnsupportedFunctionError
 
 HANDLED_FUNCTIONS: dict = {}
+
+OUT_PARAMETER: dict = {}
+"""``func -> position`` of numpy's ``out`` parameter among the positional ones (None when it
+is keyword-only), for every handled function whose numpy signature has ``out``. The
+dispatcher takes ``out`` away from the handler, which computes a new result, and honours it
+once for all (:func:`dualdiff._base.write_out`): a dual ``out`` receives the result, a plain
+float array is refused with DerivativeLossError."""
+
+
+def _out_position(func):
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):  # pragma: no cover - numpy functions have signatures
+        return -1
+    for i, p in enumerate(params):
+        if p.name == "out":
+            positional = p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            return i if positional else None
+    return -1
 
 
 def implements(*funcs):
@@ -26,6 +47,9 @@ def implements(*funcs):
     def register(fn):
         for f in funcs:
             HANDLED_FUNCTIONS[f] = fn
+            pos = _out_position(f)
+            if pos != -1:
+                OUT_PARAMETER[f] = pos
         return fn
 
     return register
@@ -35,12 +59,43 @@ def dispatch_function(func, types, args, kwargs):
     fn = HANDLED_FUNCTIONS.get(func)
     if fn is None:
         name = getattr(func, "__module__", "numpy").replace("numpy", "np", 1)
+        if func in _WRITERS and args and not isinstance(args[0], DualBase):
+            raise _write_refused(f"{name}.{func.__name__}")
         raise UnsupportedFunctionError(
             f"{name}.{func.__name__} is not supported on dual numbers. Supported numpy "
             "functions are listed in dualdiff.supported_functions(); apply it to .real if you "
             "only need the value"
         )
-    return fn(*args, **kwargs)
+    if func not in OUT_PARAMETER:
+        return fn(*args, **kwargs)
+    out = kwargs.pop("out", None)
+    pos = OUT_PARAMETER[func]
+    if pos is not None and len(args) > pos:
+        out, args = args[pos], args[:pos] + (None,) + args[pos + 1 :]
+    result = fn(*args, **kwargs)
+    return result if out is None else write_out(result, out, f"np.{func.__name__}")
+
+
+_WRITERS = {np.copyto, np.put, np.putmask, np.place, np.put_along_axis, np.fill_diagonal}
+"""numpy functions that write into their first argument."""
+
+
+def _write_refused(name):
+    return DerivativeLossError(
+        f"{name} cannot write dual numbers into a plain array: their derivative parts would "
+        "be lost. Build a dual array to fill instead: out = np.zeros_like(x) for a dual x, "
+        "then out[i] = value; or collect the values and use np.stack([...])."
+    )
+
+
+@implements(np.copyto)
+def _copyto(dst, src, casting="same_kind", where=True):
+    if not isinstance(dst, DualBase):
+        raise _write_refused("np.copyto")
+    if where is True:
+        dst[...] = src
+    else:
+        dst[...] = _where(where, src, dst)
 
 
 def _lift_all(arrays):
@@ -160,11 +215,11 @@ def _atleast_2d(*arys):
 
 
 @implements(np.take)
-def _take(a, indices, axis=None):
+def _take(a, indices, axis=None, out=None, mode="raise"):
     if axis is None:
         a, axis = _ravel(a), 0
     (ax,) = norm_axis(axis, a.ndim)
-    return a._map(lambda p, nt: np.take(p, indices, axis=ax))
+    return a._map(lambda p, nt: np.take(p, indices, axis=ax, mode=mode))
 
 
 @implements(np.flip)
@@ -309,21 +364,75 @@ def _real(v):
     return v.real if isinstance(v, DualBase) else v
 
 
+# ---------------------------------------------------------------- building outputs
+# A dual array to fill (see the module docstring of dualdiff._base): the type and direction
+# mode of the dual prototype, zero derivative parts. A non-float dtype gives a plain array.
+
+
+def _plain_dtype(dtype) -> bool:
+    return dtype is not None and np.dtype(dtype) != np.float64
+
+
+def _filled(proto, shape, value, dtype):
+    shape = proto.shape if shape is None else ((shape,) if np.ndim(shape) == 0 else tuple(shape))
+    if _plain_dtype(dtype):
+        return np.full(shape, value, dtype=dtype)
+    base = proto.zeros_like_parts(np.zeros(shape) if shape else 0.0)
+    if isinstance(value, DualBase) or value != 0.0:
+        if shape:
+            base[...] = value
+        else:
+            base = proto.lift(value) if isinstance(value, DualBase) else base + value
+    return base
+
+
 @implements(np.zeros_like, np.empty_like)
 def _zeros_like(a, dtype=None, order="K", subok=True, shape=None, **kwargs):
-    return a.zeros_like_parts(np.zeros(a.shape if shape is None else shape))
+    return _filled(a, shape, 0.0, dtype)
 
 
 @implements(np.ones_like)
 def _ones_like(a, dtype=None, order="K", subok=True, shape=None, **kwargs):
-    return a.zeros_like_parts(np.ones(a.shape if shape is None else shape))
+    return _filled(a, shape, 1.0, dtype)
 
 
 @implements(np.full_like)
 def _full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kwargs):
-    base = _zeros_like(a, shape=shape)
-    base[...] = fill_value
-    return base
+    return _filled(a, shape, fill_value, dtype)
+
+
+def _like_target(fn, *args):
+    """The function numpy hands ``__array_function__`` for ``fn(..., like=x)``."""
+
+    class Probe:
+        def __array_function__(self, func, types, args, kwargs):
+            return func
+
+    return fn(*args, like=Probe())
+
+
+def _creation(fill):
+    def create(shape, *args, like=None, **kwargs):
+        dtype = kwargs.get("dtype", args[0] if args else None)
+        return _filled(like, shape, fill, dtype)
+
+    return create
+
+
+def _full(shape, fill_value, dtype=None, order="C", *, like=None, **kwargs):
+    return _filled(like, shape, fill_value, dtype)
+
+
+LIKE_FUNCTIONS = {
+    _like_target(np.zeros, 1): _creation(0.0),
+    _like_target(np.empty, 1): _creation(0.0),
+    _like_target(np.ones, 1): _creation(1.0),
+    _like_target(np.full, 1, 0.0): _full,
+}
+"""Creation functions numpy dispatches on ``like=x``; numpy drops ``like`` from the call, so
+:class:`dualdiff._protocols.ArrayNumber` passes the prototype back in."""
+for _f, _fn in LIKE_FUNCTIONS.items():
+    implements(_f)(_fn)
 
 
 # ---------------------------------------------------------------- reductions
@@ -470,18 +579,64 @@ def _sort(a, axis=-1, kind=None, order=None, **kwargs):
     return a._map(lambda p, nt: np.take_along_axis(p, idx.reshape(idx.shape + (1,) * nt), ax))
 
 
-@implements(np.var)
-def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
-    _no_out("var", out, kwargs.get("where"))
+def _variance(a, axis, ddof, keepdims, where):
+    """``(var, dev, axes)``: ``var = Σ dev² / (n - ddof)`` with ``dev = a - mean(a)``.
+
+    For ``ddof >= n`` the count is ``0``, as numpy takes it (``max(n - ddof, 0)``): the value is
+    ``inf``, or ``nan`` where ``Σ dev² = 0``, and the derivative follows the same formula
+    (IEEE division by zero, no exception and no warning).
+    """
+    _no_out("var", None, where)
     axes = norm_axis(axis, a.ndim)
     n = int(np.prod([a.shape[i] for i in axes]))
     dev = a - _mean(a, axis=axes, keepdims=True)
-    return dual_sum(dev * dev, axis=axes, keepdims=keepdims) / float(n - ddof)
+    count = float(max(n - ddof, 0))
+    return dual_sum(dev * dev, axis=axes, keepdims=keepdims) / count, dev, axes
+
+
+@implements(np.var)
+def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    """Variance ``Σ (a - mean a)² / max(n - ddof, 0)``; ``ddof >= n`` gives ``inf``/``nan``."""
+    return _variance(a, axis, ddof, keepdims, kwargs.get("where"))[0]
 
 
 @implements(np.std)
 def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
-    return np.sqrt(_var(a, axis=axis, out=out, ddof=ddof, keepdims=keepdims, **kwargs))
+    """``sqrt(var)``, with one convention where the variance is identically zero.
+
+    Where every deviation ``a - mean(a)`` along the reduced axes is zero *together with its
+    derivative parts along a direction* (one element, a length-1 axis, or elements that move
+    together), the variance is ``0`` along that direction as a function of ``x``, so
+    ``std = sqrt(0)`` is constant there and its derivative is ``0`` (the chain rule alone gives
+    ``sqrt'(0)·0 = inf·0 = nan``). A second derivative ``eps12[i, j]`` is ``0`` when the
+    deviations stay zero along direction ``i`` or along ``j``. Where the deviations are zero
+    but their derivative parts are not (``std([x0, x1])`` at ``x0 == x1``: ``|x0 - x1|/2``),
+    std has a kink and the derivative stays ``nan``.
+    """
+    var, dev, axes = _variance(a, axis, ddof, keepdims, kwargs.get("where"))
+    res = np.sqrt(var)
+    flat = (var.real == 0.0) & np.all(dev.real == 0.0, axis=axes, keepdims=keepdims)
+    if not np.any(flat):
+        return res
+    nd = np.ndim(flat)
+    still = [
+        np.all(p == 0.0, axis=axes, keepdims=keepdims) if nd or np.ndim(p) else p == 0.0
+        for p in dev._parts()[1:]
+    ]  # per direction: the deviations' derivative parts are zero along the axes
+    parts = list(res._parts())
+    labels = res._labels()
+    if len(parts) == 4:  # eps12: zero where constant along direction i or along j
+        d1, d2 = labels[1], labels[2]
+        still[2] = _alg.expand(still[0], d2) | (
+            still[1][..., None, :] if d1 and d2 else _alg.expand(still[1], d1)
+        )
+    for i in range(1, len(parts)):
+        mask = _alg.expand(flat, labels[i]) & still[i - 1]
+        p = np.where(mask, 0.0, parts[i])
+        parts[i] = p if np.ndim(p) else float(p)
+    if res._shares_eps():
+        parts[2] = parts[1]
+    return res._from(parts)
 
 
 @implements(np.linalg.norm)
@@ -709,13 +864,21 @@ _UFUNC_METHODS = {
 
 
 def ufunc_method(ufunc, method, inputs, kwargs):
-    """``ufunc.reduce`` / ``ufunc.accumulate`` on one dual number, where they have a meaning."""
+    """``ufunc.reduce`` / ``accumulate`` / ``outer`` on dual numbers, where they have a meaning.
+
+    ``out`` has been taken away by :mod:`dualdiff._protocols`, which honours it.
+    """
+    if method == "outer" and len(inputs) == 2 and not kwargs:
+        x, y = inputs
+        nx = np.ndim(x.real if isinstance(x, DualBase) else x)
+        ny = np.ndim(y.real if isinstance(y, DualBase) else y)
+        return ufunc(np.reshape(x, np.shape(_real(x)) + (1,) * ny), y) if nx else ufunc(x, y)
+    if method == "at" and inputs and not isinstance(inputs[0], DualBase):
+        raise _write_refused(f"np.{ufunc.__name__}.at")
     fn = _UFUNC_METHODS.get((method, ufunc))
     if fn is None or len(inputs) != 1:
         raise UnsupportedFunctionError(
             f"np.{ufunc.__name__}.{method} is not supported on dual numbers"
         )
     axis = kwargs.pop("axis", 0)
-    if method == "reduce":
-        return fn(inputs[0], axis=axis, keepdims=kwargs.pop("keepdims", False))
-    return fn(inputs[0], axis=axis)
+    return fn(inputs[0], axis=axis, **kwargs)

@@ -10,15 +10,25 @@ ufunc. The number types (:mod:`dualdiff.dual`, :mod:`dualdiff.hyperdual`) derive
 from __future__ import annotations
 
 from . import _functions, _ufuncs
-from ._base import DualBase
-from ._errors import DerivativeLossError, UnsupportedFunctionError
+from ._base import DualBase, write_out
+from ._errors import UnsupportedFunctionError
 
 
 def dispatch_ufunc(ufunc, method, inputs, kwargs):
-    """Entry point of ``__array_ufunc__`` for everything the scalar fast paths do not take."""
+    """Entry point of ``__array_ufunc__`` for everything the scalar fast paths do not take.
+
+    ``out=`` is honoured here for every method (``__call__``, ``reduce``, ``accumulate``,
+    ``outer``, ...): the result is computed anew, then written by
+    :func:`dualdiff._base.write_out` (a dual ``out`` receives it; a plain float array cannot
+    hold derivative parts and is refused with DerivativeLossError).
+    """
     if method == "__call__" and not kwargs and ufunc not in _ufuncs.CONTRACTION_UFUNCS:
         return _ufuncs.call_ufunc(ufunc, inputs)  # the common case, first
     out = kwargs.pop("out", None)
+    name = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+    if out is not None and not any(isinstance(x, DualBase) for x in inputs):
+        # only out is dual: the plain result, lifted into it with zero derivative parts
+        return write_out(getattr(ufunc, method)(*inputs, **kwargs), out, name)
     if method == "__call__":
         bad = {k: v for k, v in kwargs.items() if not (k == "dtype" and v in (None, float))}
         if bad:
@@ -26,28 +36,17 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
                 f"np.{ufunc.__name__} with keyword(s) {sorted(bad)} is not supported on dual "
                 "numbers; call it without them (use np.where to select elements)"
             )
-        if out is not None and ufunc in _ufuncs.PREDICATE_UFUNCS:
-            return ufunc(*(_ufuncs.real_of(x) for x in inputs), out=out)
-        if ufunc in _ufuncs.CONTRACTION_UFUNCS:
+        if ufunc in _ufuncs.PREDICATE_UFUNCS:
+            result = ufunc(*(_ufuncs.real_of(x) for x in inputs))
+        elif ufunc in _ufuncs.CONTRACTION_UFUNCS:
             result = _functions.ufunc_contraction(ufunc, *inputs)
         else:
             result = _ufuncs.call_ufunc(ufunc, inputs)
     else:
         result = _functions.ufunc_method(ufunc, method, inputs, kwargs)
     if out is not None:
-        return _write_out(result, out, ufunc)
+        return write_out(result, out, name)
     return result
-
-
-def _write_out(result, out, ufunc):
-    target = out[0] if isinstance(out, tuple) else out
-    if not isinstance(target, DualBase):
-        raise DerivativeLossError(
-            f"np.{ufunc.__name__}(..., out=...) was given a plain array as out, which cannot "
-            "hold the derivative parts; drop out= or pass a dual array of the result's shape"
-        )
-    target[...] = result
-    return target
 
 
 class ArrayNumber(DualBase):
@@ -59,4 +58,6 @@ class ArrayNumber(DualBase):
         return dispatch_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
+        if func in _functions.LIKE_FUNCTIONS:  # np.zeros(n, like=self): self is the prototype
+            kwargs = {**kwargs, "like": self}
         return _functions.dispatch_function(func, types, args, kwargs)

@@ -273,11 +273,12 @@ def _power_rule(x, y, order=2):
     fy = np.where(x == 0.0, 0.0, f * lx)
     fxy = np.where(x == 0.0, 0.0, ym1 * (1.0 + y * lx))
     fyy = np.where(x == 0.0, 0.0, fy * lx)
-    # x**0 is constant: its x-derivatives are 0 even at x == 0 (where 0 * 0**-1 is nan).
+    # x**0 is constant: its x-derivatives are 0 even at x == 0 (where 0 * 0**-1 is nan);
+    # x**1 is linear: its second x-derivative is 0 there too (not 0 * 0**-1).
     fx = np.where(y == 0.0, 0.0, y * ym1)
     if order < 2:
         return f, fx, fy, None, None, None
-    fxx = np.where(y == 0.0, 0.0, y * (y - 1.0) * np.power(x, y - 2.0))
+    fxx = np.where((y == 0.0) | (y == 1.0), 0.0, y * (y - 1.0) * np.power(x, y - 2.0))
     return f, fx, fy, fxx, fxy, fyy
 
 
@@ -285,16 +286,27 @@ binary(np.power, domain=((0.1, 10.0), (-3.0, 3.0)))(_power_rule)
 binary(np.float_power, domain=((0.1, 10.0), (-3.0, 3.0)))(_power_rule)
 
 
-def power_const(x, y, order=2):
-    """``x**y`` for a constant exponent ``y``: ``(f0, f1, f2)``; ``x**0`` has zero derivatives.
+def _const(x, c):
+    """``c`` in the shape of ``x``, also at ``x = ±inf`` or nan (where ``c + 0.0 * x`` is nan):
+    the derivatives of a polynomial of degree at most 2 that do not depend on ``x``, as
+    :func:`_power_rule` gives them for the same exponents."""
+    return np.where(x == x, c, c)
 
-    The value is ``np.power(x, y)`` itself, so it is bit-identical to numpy's.
+
+def power_const(x, y, order=2):
+    """``x**y`` for a constant exponent ``y``: ``(f0, f1, f2)``.
+
+    The value is ``np.power(x, y)`` itself, so it is bit-identical to numpy's. The integer
+    exponents 0, 1, 2 are polynomials and exact at ``x = 0`` (where the general formula
+    meets ``0 * 0**-1``): ``x**0 -> (1, 0, 0)``, ``x**1 -> (x, 1, 0)``, ``x**2 -> (x², 2x, 2)``.
     """
     f0 = np.power(x, y)
     if y == 2.0:
-        return f0, 2.0 * x, (2.0 + 0.0 * x if order > 1 else None)
+        return f0, 2.0 * x, (_const(x, 2.0) if order > 1 else None)
+    if y == 1.0:
+        return f0, _const(x, 1.0), (_const(x, 0.0) if order > 1 else None)
     if y == 0.0:
-        return f0, 0.0 * x, (0.0 * x if order > 1 else None)
+        return f0, _const(x, 0.0), (_const(x, 0.0) if order > 1 else None)
     f1 = y * np.power(x, y - 1.0)
     return f0, f1, ((y * (y - 1.0)) * np.power(x, y - 2.0) if order > 1 else None)
 

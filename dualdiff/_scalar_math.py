@@ -33,8 +33,21 @@ log2 = math.log2
 log10 = math.log10
 log1p = math.log1p
 sqrt = math.sqrt
-power = math.pow
-float_power = math.pow
+
+
+with _np.errstate(invalid="ignore"):
+    _SQRT_FOR_HALF = bool(_np.isnan(_np.power(-_np.inf, 0.5)))
+"""numpy computes ``x**0.5`` as ``sqrt(x)`` (``nan`` at ``-inf``, where C's pow gives ``inf``);
+the kernels follow the numpy in use the same way (``_kernels.numba_support.power_scalar``)."""
+
+
+def power(x: float, y: float) -> float:
+    if y == 0.5 and _SQRT_FOR_HALF:
+        return math.sqrt(x)  # raises below 0: the numpy rule then gives nan, as numpy does
+    return math.pow(x, y)
+
+
+float_power = math.pow  # np.float_power(-inf, 0.5) is inf, as C's pow
 absolute = abs
 fabs = math.fabs
 fmod = math.fmod

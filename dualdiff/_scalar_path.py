@@ -2,7 +2,11 @@
 
 A scalar rule raises (``ZeroDivisionError``, ``ValueError``, ``OverflowError``) exactly where
 IEEE arithmetic would produce ``inf`` or ``nan``; callers catch that and fall back to the numpy
-rule, so the fast path never changes a result.
+rule on ``np.float64``, so the fast path never changes a result. Where :mod:`math` returns a
+value numpy does not (``pow(-inf, 0.5)``), :mod:`dualdiff._scalar_math` follows numpy. A
+chain-rule product that comes out ``nan`` also goes back to the engine, which applies the
+structural-zero convention of Python floats (see :mod:`dualdiff._engine`).
+``tests/test_ieee_parity.py`` holds this path to the numpy path on every rule at its edges.
 """
 
 from __future__ import annotations

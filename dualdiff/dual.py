@@ -131,12 +131,14 @@ class Dual(ArrayNumber):
                 except (ArithmeticError, ValueError):
                     pass
                 else:
-                    x = _object_new(Dual)
-                    x.real = f0
-                    x.dual = f1 * self.dual
-                    x._d = ""
-                    x._f = True
-                    return x
+                    d = f1 * self.dual
+                    if d == d:  # a nan part: the engine decides (structural zeros)
+                        x = _object_new(Dual)
+                        x.real = f0
+                        x.dual = d
+                        x._d = ""
+                        x._f = True
+                        return x
         return ArrayNumber.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
 
     def __add__(self, other):
@@ -177,12 +179,14 @@ class Dual(ArrayNumber):
                     # the product rule written inline: the listed exception in _algebra
                     a = self.real
                     c = other.real
-                    x = _object_new(Dual)
-                    x.real = a * c
-                    x.dual = a * other.dual + self.dual * c
-                    x._d = ""
-                    x._f = True
-                    return x
+                    d = a * other.dual + self.dual * c
+                    if d == d:
+                        x = _object_new(Dual)
+                        x.real = a * c
+                        x.dual = d
+                        x._d = ""
+                        x._f = True
+                        return x
             elif t is float or t is int:
                 return _floats(self.real * other, self.dual * other)
         return np.multiply(self, other)
@@ -192,35 +196,36 @@ class Dual(ArrayNumber):
             return _floats(other * self.real, other * self.dual)
         return np.multiply(other, self)
 
+    # Division by zero raises in Python; the engine divides by np.float64 (IEEE inf/nan).
     def __truediv__(self, other):
         if self._f:
             t = type(other)
-            try:
-                if t is Dual:
-                    if other._f:
+            if t is Dual:
+                if other._f and other.real:
+                    q, d = _quotient(self.real, self.dual, other.real, other.dual)
+                    if d == d:
                         x = _object_new(Dual)
-                        x.real, x.dual = _quotient(self.real, self.dual, other.real, other.dual)
+                        x.real, x.dual = q, d
                         x._d, x._f = "", True
                         return x
-                elif t is float or t is int:
-                    return _floats(self.real / other, self.dual / other)
-            except ZeroDivisionError:
-                pass
+            elif (t is float or t is int) and other:
+                return _floats(self.real / other, self.dual / other)
         return np.divide(self, other)
 
     def __rtruediv__(self, other):
-        if self._f and (type(other) is float or type(other) is int):
-            try:
-                return _floats(*_quotient(other, 0.0, self.real, self.dual))
-            except ZeroDivisionError:
-                pass
+        if self._f and (type(other) is float or type(other) is int) and self.real:
+            q, d = _quotient(other, 0.0, self.real, self.dual)
+            if d == d:
+                return _floats(q, d)
         return np.divide(other, self)
 
     def __pow__(self, other):
         if self._f and (type(other) is float or type(other) is int):
             r = scalar_power(self.real, other, 1)
             if r is not None:
-                return _floats(r[0], r[1] * self.dual)
+                d = r[1] * self.dual
+                if d == d:
+                    return _floats(r[0], d)
         return np.power(self, other)
 
     def __neg__(self):

@@ -32,6 +32,11 @@ def _all_floats(real, eps1, eps2, eps12) -> bool:
     )
 
 
+def _no_nan(r) -> bool:
+    """No nan among the derivative parts of the scalar result ``r`` (else: the engine)."""
+    return r[1] == r[1] and r[2] == r[2] and r[3] == r[3]
+
+
 def _floats(real: float, eps1: float, eps2: float, eps12: float) -> HyperDual:
     """A HyperDual of four Python floats, for the fast paths."""
     x = _object_new(HyperDual)
@@ -150,13 +155,13 @@ class HyperDual(ArrayNumber):
                 except (ArithmeticError, ValueError):
                     pass
                 else:
-                    x = _object_new(HyperDual)
-                    x.real, x.eps1, x.eps2, x.eps12 = _chain(
-                        f0, f1, f2, self.eps1, self.eps2, self.eps12
-                    )
-                    x._d1 = x._d2 = ""
-                    x._f = True
-                    return x
+                    r = _chain(f0, f1, f2, self.eps1, self.eps2, self.eps12)
+                    if _no_nan(r):  # else the engine decides (structural zeros)
+                        x = _object_new(HyperDual)
+                        x.real, x.eps1, x.eps2, x.eps12 = r
+                        x._d1 = x._d2 = ""
+                        x._f = True
+                        return x
         return ArrayNumber.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
 
     def __add__(self, other):
@@ -209,15 +214,19 @@ class HyperDual(ArrayNumber):
                     c2 = other.eps2
                     d1 = self.eps12
                     d2 = other.eps12
-                    x = _object_new(HyperDual)
-                    x.real = a1 * a2
-                    x.eps1 = a1 * b2 + b1 * a2
-                    x.eps2 = a1 * c2 + c1 * a2
-                    x.eps12 = (a1 * d2 + d1 * a2) + (b1 * c2 + c1 * b2)  # commutes bitwise
-                    x._d1 = ""
-                    x._d2 = ""
-                    x._f = True
-                    return x
+                    e1 = a1 * b2 + b1 * a2
+                    e2 = a1 * c2 + c1 * a2
+                    e12 = (a1 * d2 + d1 * a2) + (b1 * c2 + c1 * b2)  # commutes bitwise
+                    if e1 == e1 and e2 == e2 and e12 == e12:
+                        x = _object_new(HyperDual)
+                        x.real = a1 * a2
+                        x.eps1 = e1
+                        x.eps2 = e2
+                        x.eps12 = e12
+                        x._d1 = ""
+                        x._d2 = ""
+                        x._f = True
+                        return x
             elif t is float or t is int:
                 return _floats(
                     self.real * other, self.eps1 * other, self.eps2 * other, self.eps12 * other
@@ -231,25 +240,22 @@ class HyperDual(ArrayNumber):
             )
         return np.multiply(other, self)
 
+    # Division by zero raises in Python; the engine divides by np.float64 (IEEE inf/nan).
     def __truediv__(self, other):
         if self._f:
             t = type(other)
-            try:
-                if t is HyperDual:
-                    if other._f:
-                        return _floats(
-                            *_quotient(
-                                self.real, self.eps1, self.eps2, self.eps12,
-                                other.real, other.eps1, other.eps2, other.eps12,
-                            )
-                        )  # fmt: skip
-                elif t is float or t is int:
-                    return _floats(
-                        self.real / other, self.eps1 / other, self.eps2 / other,
-                        self.eps12 / other,
+            if t is HyperDual:
+                if other._f and other.real:
+                    r = _quotient(
+                        self.real, self.eps1, self.eps2, self.eps12,
+                        other.real, other.eps1, other.eps2, other.eps12,
                     )  # fmt: skip
-            except ZeroDivisionError:
-                pass
+                    if _no_nan(r):
+                        return _floats(*r)
+            elif (t is float or t is int) and other:
+                return _floats(
+                    self.real / other, self.eps1 / other, self.eps2 / other, self.eps12 / other
+                )
         return np.divide(self, other)
 
     def __rtruediv__(self, other):
@@ -259,7 +265,9 @@ class HyperDual(ArrayNumber):
         if self._f and (type(other) is float or type(other) is int):
             r = scalar_power(self.real, other)
             if r is not None:
-                return _floats(*_chain(*r, self.eps1, self.eps2, self.eps12))
+                r = _chain(*r, self.eps1, self.eps2, self.eps12)
+                if _no_nan(r):
+                    return _floats(*r)
         return np.power(self, other)
 
     def __neg__(self):

@@ -33,7 +33,9 @@ pytest.importorskip("numba")
 
 ULPS = 8
 EPS = np.finfo(float).eps
-EDGES = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-300, -1e-300, 0.5, 2.0])
+EDGES = np.array(
+    [0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-300, -1e-300, 0.5, 2.0, 1000.0, -1000.0]
+)  # 1000: exp, sinh, cosh overflow (the float path falls back to numpy there)
 
 CORE_UNARY = {u.__name__: r for u, r in UNARY_RULES.items() if r.fn.__module__ == "dualdiff._rules"}
 CORE_BINARY = {
