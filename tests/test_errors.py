@@ -191,7 +191,7 @@ def test_non_numeric_input_to_driver(driver, x):
     assert not calls, "f must not be called with a non-numeric x"
 
 
-@pytest.mark.parametrize("driver", [dd.gradient, dd.hessian, dd.value_and_gradient], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("driver", [dd.gradient, dd.hessian, dd.value_and_gradient])
 @pytest.mark.parametrize("out", ["vector", "column", "matrix"])
 def test_gradient_of_vector_function_names_jacobian(driver, out):
     fs = {
