@@ -20,6 +20,11 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKLOADS = {"W1", "W2", "W3", "W4", "W5", "W6"}
 
 
+# The end-to-end run (a module fixture) is made once, by one test process: the kernels it
+# compiles on a cold store take most of a minute.
+pytestmark = pytest.mark.xdist_group("benchmark_runner")
+
+
 def _untracked() -> set[str]:
     """Files git does not track and does not ignore, in the repository."""
     done = subprocess.run(
