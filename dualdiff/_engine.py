@@ -43,7 +43,6 @@ from __future__ import annotations
 import numpy as np
 
 from . import _algebra as alg
-from . import _kernels
 from ._algebra import ADD, POWER, PRODUCT, QUOTIENT, SUBTRACT, ZERO, filled
 from ._config import current
 from ._rules import power_const
@@ -99,7 +98,20 @@ def _kernel(op, operands, labels, prm=0.0):
             size = s
     if size < settings.threshold or size == 0:
         return None
-    return _kernels.run(op, operands, labels, prm, settings.parallel_threshold)
+    kernels = _KERNELS[0] if _KERNELS else _load_kernels()
+    return kernels.run(op, operands, labels, prm, settings.parallel_threshold)
+
+
+_KERNELS: list = []
+
+
+def _load_kernels():
+    """The accelerator, imported on the first operation large enough for it (its store and
+    registry cost tens of milliseconds to import, which ``import dualdiff`` does not pay)."""
+    from . import _kernels
+
+    _KERNELS.append(_kernels)
+    return _kernels
 
 
 def _chain(f0, f1, f2, x, labels):

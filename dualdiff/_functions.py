@@ -23,10 +23,14 @@ HANDLED_FUNCTIONS: dict = {}
 
 OUT_PARAMETER: dict = {}
 """``func -> position`` of numpy's ``out`` parameter among the positional ones (None when it
-is keyword-only), for every handled function whose numpy signature has ``out``. The
+is keyword-only, -1 when there is none), for every handled function called so far (filled on
+first use: reading the signatures at import would cost ten milliseconds). The
 dispatcher takes ``out`` away from the handler, which computes a new result, and honours it
 once for all (:func:`dualdiff._base.write_out`): a dual ``out`` receives the result, a plain
 float array is refused with DerivativeLossError."""
+
+
+_UNSEEN = object()
 
 
 def _out_position(func):
@@ -47,9 +51,6 @@ def implements(*funcs):
     def register(fn):
         for f in funcs:
             HANDLED_FUNCTIONS[f] = fn
-            pos = _out_position(f)
-            if pos != -1:
-                OUT_PARAMETER[f] = pos
         return fn
 
     return register
@@ -66,10 +67,12 @@ def dispatch_function(func, types, args, kwargs):
             "functions are listed in dualdiff.supported_functions(); apply it to .real if you "
             "only need the value"
         )
-    if func not in OUT_PARAMETER:
+    pos = OUT_PARAMETER.get(func, _UNSEEN)
+    if pos is _UNSEEN:  # read numpy's signature once, on first use (not at import)
+        pos = OUT_PARAMETER[func] = _out_position(func)
+    if pos == -1:
         return fn(*args, **kwargs)
     out = kwargs.pop("out", None)
-    pos = OUT_PARAMETER[func]
     if pos is not None and len(args) > pos:
         out, args = args[pos], args[:pos] + (None,) + args[pos + 1 :]
     result = fn(*args, **kwargs)

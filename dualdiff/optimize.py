@@ -35,10 +35,12 @@ scipy is never imported here: it stays an optional dependency.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
-from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:  # annotations only: numpy.typing costs ten milliseconds to import
+    from numpy.typing import ArrayLike
 
 from .drivers import (
     derivative,

@@ -127,7 +127,7 @@ def _scalar_mode(op, operands, nparts, prm, parallel_threshold):
     n = operands[0][0].size
     if shared:
         args[2] = 1
-    alloc = _empty if 8 * n < memory.MAPPED else memory.empty
+    alloc = _empty if 8 * n < memory.POOLED else memory.empty
     r, e1 = alloc(shape), alloc(shape)
     outs = (r, e1) if nparts == 2 else (r, e1, e1 if shared else alloc(shape), alloc(shape))
     for out in outs:
