@@ -29,13 +29,14 @@ import os
 import warnings
 from typing import NamedTuple
 
-DEFAULT_THRESHOLD = 2_000
-"""Smallest output (in elements) sent to a kernel. Measured with
-``python -m benchmarks.kernels_report`` (value+f'+f'' of the W2 function, ratios of the two
-paths taken in interleaved rounds) on a 2-core x86-64 machine: with a call overhead of a few
-microseconds the kernels are ahead of the numpy path from about 10³ elements (the numpy path
-pays one Python-level operation per term of the chain rule, the kernel one call per
-operation); below that the difference is within noise. See that report for the figures."""
+DEFAULT_THRESHOLD = 1_000
+"""Smallest output (in elements) sent to a kernel. Once compiled, a kernel call is cheaper than
+the numpy path at every size (``python -m benchmarks.kernels_report``, "call overhead": about
+10 µs for ``np.sin`` of a HyperDual through the kernel, 14 µs on the numpy path, one element,
+2-core x86-64), and from 10³ elements value+f'+f'' of the W2 function takes 0.2-0.45 ms with
+kernels against 0.5-0.8 ms on the numpy path ("crossover", both allocator states). Below
+10³ elements the gain is a few microseconds per operation while each new kernel costs about a
+second to compile on first use, which small problems should not pay."""
 
 DEFAULT_PARALLEL_THRESHOLD = 50_000
 """Smallest output (in elements) that may be split over threads; from there a kernel is split
