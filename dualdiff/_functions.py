@@ -34,15 +34,47 @@ _UNSEEN = object()
 
 
 def _out_position(func):
+    """Position of ``out`` among ``func``'s positional parameters, None when keyword-only, -1
+    when it has none: from its signature, or, for numpy's C functions that have none before
+    numpy 2.1 (``np.dot``, ``np.concatenate``), from the signature line of its docstring."""
     try:
-        params = list(inspect.signature(func).parameters.values())
-    except (TypeError, ValueError):  # pragma: no cover - numpy functions have signatures
-        return -1
-    for i, p in enumerate(params):
-        if p.name == "out":
-            positional = p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-            return i if positional else None
+        params = [(p.name, p.kind) for p in inspect.signature(func).parameters.values()]
+    except (TypeError, ValueError):
+        params = _doc_parameters(func)
+    keyword_only = False
+    position = 0
+    for name, kind in params:
+        if kind == inspect.Parameter.VAR_POSITIONAL or name == "*":
+            keyword_only = True
+            continue
+        if name == "out":
+            return None if keyword_only or kind == inspect.Parameter.KEYWORD_ONLY else position
+        if name != "/":
+            position += 1
     return -1
+
+
+def _doc_parameters(func) -> list:
+    """``[(name, kind)]`` from a docstring that starts ``name(a, b, out=None)``."""
+    doc = (getattr(func, "__doc__", None) or "").lstrip()
+    if not doc.startswith(func.__name__ + "("):
+        return []
+    depth, names, current = 0, [], ""
+    for ch in doc[len(func.__name__) + 1 :]:  # "(a1, a2, ...), axis=0, out=None)": top level
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            if depth == 0:
+                break
+            depth -= 1
+        if ch == "," and depth == 0:
+            names.append(current)
+            current = ""
+        else:
+            current += ch
+    names.append(current)
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    return [(n.strip().split("=")[0].strip() or "_", kind) for n in names if n.strip()]
 
 
 def implements(*funcs):

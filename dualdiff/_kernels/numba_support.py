@@ -27,6 +27,7 @@ KERNEL_FORMULAS = {
     "x ** c": "numpy's power loop special-cases c = 2, -1 (x*x, 1/x), and 0.5 (sqrt) from "
     "numpy 2.3: the kernel does what the numpy in use does",
     "log1p": "log(u)·x/(u - 1) with u = 1 + x (Goldberg): LLVM vectorises log, not log1p",
+    "cbrt": "Numba's scalar cbrt plus one Newton step (some Numba versions take it as a power)",
 }
 """Where a kernel evaluates a rule's numpy call differently from numpy, and why."""
 
@@ -228,6 +229,15 @@ def support():
         return np.power(x, y)
 
     @jit
+    def cbrt_newton(x):
+        # Some Numba versions (0.62 among them) take np.cbrt of a scalar as a power, up to
+        # 2.6e-14 off near 1e-300; one Newton step on c³ = x brings it within an ulp or two.
+        c = np.cbrt(x)
+        if c == 0.0 or not np.isfinite(c):
+            return c
+        return c - (c * c * c - x) / (3.0 * c * c)
+
+    @jit
     def log1p_from_log(x):
         # log1p through log, which LLVM vectorises (and mvec.vector_math hands to
         # glibc's vector log): with u = 1 + x rounded, log(u)·x/(u - 1) is log1p(x) within a
@@ -249,7 +259,7 @@ def support():
         return module
 
     base = {
-        "np": namespace(where=where, log1p=log1p_from_log),
+        "np": namespace(where=where, log1p=log1p_from_log, cbrt=cbrt_newton),
         "_add": add2,
         "emul": mul4,
         "expand": ident2,
