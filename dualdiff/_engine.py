@@ -168,12 +168,8 @@ def binary(op, x: tuple, y: tuple, labels: tuple) -> tuple:
     dual operands carry the same directions (checked above the seam).
     """
     xd, yd = len(x) > 1, len(y) > 1
-    if op is ADD or op is SUBTRACT:
-        if xd and yd:
-            k = _kernel(op, (x, y), labels)
-            if k is not None:
-                return k
-        return _linear(op, x, y, xd, yd)
+    if op is ADD or op is SUBTRACT:  # linear: one numpy operation per component, at any
+        return _linear(op, x, y, xd, yd)  # size (a fused kernel moves the same bytes)
     if (op is PRODUCT and not (xd and yd)) or (op is QUOTIENT and not yd):
         return _scale(x, y, op is QUOTIENT)  # a constant factor or divisor: every part alike
     if _all_floats(x) and _all_floats(y):

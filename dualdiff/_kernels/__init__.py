@@ -30,7 +30,8 @@ __all__ = ["FALLBACKS", "run", "compiled_kernels", "after_fork"]
 FALLBACKS: dict[str, str] = {
     "scipy.special rules": "Numba has no implementation of the scipy.special ufuncs",
     "x**c with an array c": "the power kernel takes one scalar exponent",
-    "x * c, x / c, x + c, x - c (c constant)": "linear: one numpy operation per component",
+    "x * c, x / c, x ± c (c constant), x ± y": "linear: one numpy operation per component "
+    "moves the same bytes as a fused kernel, for less call overhead",
     "matmul, dot, einsum, reductions": "not elementwise",
     "a direction axis of length 0 on a non-empty array": "nothing to loop over",
 }

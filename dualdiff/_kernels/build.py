@@ -1,6 +1,6 @@
 """The kernels themselves: four loop templates compiled from the rules table and the algebra.
 
-A kernel evaluates one ruled function, product, quotient, sum or difference and writes every
+A kernel evaluates one ruled function, product or quotient and writes every
 component of the result in one pass over memory. Per element it calls the rule of
 :mod:`dualdiff._rules` once (``f0, f1, f2``, or ``f, fx, fy, ...``) and, per direction, the
 functions of :mod:`dualdiff._algebra` (``dual_chain``, ``hyper_chain``, ``hyper_product``, ...)
@@ -18,7 +18,7 @@ imports Numba.
 
 from __future__ import annotations
 
-from .._algebra import ADD, POWER, PRODUCT, QUOTIENT, SUBTRACT, AlgebraOp
+from .._algebra import POWER, PRODUCT, QUOTIENT, AlgebraOp
 from . import abi, mvec
 from .numba_support import support
 
@@ -70,18 +70,6 @@ def _combine(J, template: str, op):
         def combine(A, b, c, d):
             t = chain(A[0], A[1], A[2], b, c, d, 0, 0, P)
             return F(t[0]), F(t[1]), F(t[2]), F(t[3])
-
-    elif op is ADD or op is SUBTRACT:  # linear: the same operation on every component
-        lin = J.add2 if op is ADD else J.sub2
-        if template == "dual_binary":
-
-            def combine(A, a1, b1, a2, b2):
-                return F(lin(a1, a2)), F(lin(b1, b2))
-
-        else:
-
-            def combine(A, a1, b1, c1, d1, a2, b2, c2, d2):
-                return F(lin(a1, a2)), F(lin(b1, b2)), F(lin(c1, c2)), F(lin(d1, d2))
 
     elif template == "dual_binary" and op is PRODUCT:
         fn = alg["dual_product"]

@@ -205,10 +205,6 @@ def support():
         return p + q
 
     @jit
-    def sub2(p, q):
-        return p - q
-
-    @jit
     def ident2(v, dirs):
         return v
 
@@ -294,7 +290,6 @@ def support():
         put4=put4,
         mul4=mul4,
         add2=add2,
-        sub2=sub2,
         as_float=jit(lambda v: as_float(v)),
         rule=lambda fn: rebind(fn, seen, base),
         alg={n: rebind(getattr(_algebra, n), seen, base) for n in _ALGEBRA},

@@ -243,12 +243,12 @@ def common_kernels() -> list:
     ``x ** c``, on both number types, with arrays (``A``) and with the seeds the drivers
     make (``O`` ones, ``Z`` zeros), and with a constant operand (``Z`` parts)."""
     from .. import _rules
-    from .._algebra import ADD, POWER, PRODUCT, QUOTIENT, SUBTRACT
+    from .._algebra import POWER, PRODUCT, QUOTIENT
 
     core = "dualdiff._rules"
     unary = [r for r in _rules.UNARY_RULES.values() if r.fn.__module__ == core] + [POWER]
     rules = [r for r in _rules.BINARY_RULES.values() if r.fn.__module__ == core]
-    algebra = [ADD, SUBTRACT, PRODUCT, QUOTIENT]
+    algebra = [PRODUCT, QUOTIENT]  # sums and differences take the numpy path
     keys = []
     for op in unary:
         keys += [("dual_unary", op, f) for f in ("A", "O")]
