@@ -9,9 +9,11 @@ ufunc. The number types (:mod:`dualdiff.dual`, :mod:`dualdiff.hyperdual`) derive
 
 from __future__ import annotations
 
+from . import _engine as engine
 from . import _functions, _ufuncs
 from ._base import DualBase, write_out
 from ._errors import UnsupportedFunctionError
+from ._rules import UNARY_RULES
 
 
 def dispatch_ufunc(ufunc, method, inputs, kwargs):
@@ -55,9 +57,22 @@ class ArrayNumber(DualBase):
     __slots__ = ()
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "__call__" and len(inputs) == 1 and not kwargs:
+            rule = UNARY_RULES.get(ufunc)  # the most common call, classified right here
+            if rule is not None:
+                return self._from(engine.unary(rule, self._parts(), self._labels()))
         return dispatch_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
         if func in _functions.LIKE_FUNCTIONS:  # np.zeros(n, like=self): self is the prototype
             kwargs = {**kwargs, "like": self}
         return _functions.dispatch_function(func, types, args, kwargs)
+
+
+def binary_operator(ufunc, x, y):
+    """``x <op> y`` for an operator method of a dual number ``x``: straight to the ufunc's
+    classification when ``y`` is a dual number of the same type (numpy's override resolution,
+    a microsecond, would choose that anyway); through numpy otherwise."""
+    if type(y) is type(x):
+        return _ufuncs.call_ufunc(ufunc, (x, y))
+    return ufunc(x, y)

@@ -6,7 +6,7 @@ import numpy as np
 
 from . import _algebra as alg
 from ._base import as_float_component, fit_component
-from ._protocols import ArrayNumber
+from ._protocols import ArrayNumber, binary_operator
 from ._scalar_path import SCALAR_UNARY, scalar_power
 
 _object_new = object.__new__
@@ -149,7 +149,7 @@ class Dual(ArrayNumber):
                     return _floats(self.real + other.real, self.dual + other.dual)
             elif t is float or t is int:
                 return _floats(self.real + other, self.dual)
-        return np.add(self, other)
+        return binary_operator(np.add, self, other)
 
     def __radd__(self, other):
         if self._f and (type(other) is float or type(other) is int):
@@ -164,7 +164,7 @@ class Dual(ArrayNumber):
                     return _floats(self.real - other.real, self.dual - other.dual)
             elif t is float or t is int:
                 return _floats(self.real - other, self.dual)
-        return np.subtract(self, other)
+        return binary_operator(np.subtract, self, other)
 
     def __rsub__(self, other):
         if self._f and (type(other) is float or type(other) is int):
@@ -189,7 +189,7 @@ class Dual(ArrayNumber):
                         return x
             elif t is float or t is int:
                 return _floats(self.real * other, self.dual * other)
-        return np.multiply(self, other)
+        return binary_operator(np.multiply, self, other)
 
     def __rmul__(self, other):
         if self._f and (type(other) is float or type(other) is int):
@@ -210,7 +210,7 @@ class Dual(ArrayNumber):
                         return x
             elif (t is float or t is int) and other:
                 return _floats(self.real / other, self.dual / other)
-        return np.divide(self, other)
+        return binary_operator(np.divide, self, other)
 
     def __rtruediv__(self, other):
         if self._f and (type(other) is float or type(other) is int) and self.real:

@@ -6,7 +6,7 @@ import numpy as np
 
 from . import _algebra as alg
 from ._base import as_float_component, fit_component
-from ._protocols import ArrayNumber
+from ._protocols import ArrayNumber, binary_operator
 from ._scalar_path import SCALAR_UNARY, scalar_power
 
 _object_new = object.__new__
@@ -175,7 +175,7 @@ class HyperDual(ArrayNumber):
                     )  # fmt: skip
             elif t is float or t is int:
                 return _floats(self.real + other, self.eps1, self.eps2, self.eps12)
-        return np.add(self, other)
+        return binary_operator(np.add, self, other)
 
     def __radd__(self, other):
         if self._f and (type(other) is float or type(other) is int):
@@ -193,7 +193,7 @@ class HyperDual(ArrayNumber):
                     )  # fmt: skip
             elif t is float or t is int:
                 return _floats(self.real - other, self.eps1, self.eps2, self.eps12)
-        return np.subtract(self, other)
+        return binary_operator(np.subtract, self, other)
 
     def __rsub__(self, other):
         if self._f and (type(other) is float or type(other) is int):
@@ -231,7 +231,7 @@ class HyperDual(ArrayNumber):
                 return _floats(
                     self.real * other, self.eps1 * other, self.eps2 * other, self.eps12 * other
                 )
-        return np.multiply(self, other)
+        return binary_operator(np.multiply, self, other)
 
     def __rmul__(self, other):
         if self._f and (type(other) is float or type(other) is int):
@@ -256,7 +256,7 @@ class HyperDual(ArrayNumber):
                 return _floats(
                     self.real / other, self.eps1 / other, self.eps2 / other, self.eps12 / other
                 )
-        return np.divide(self, other)
+        return binary_operator(np.divide, self, other)
 
     def __rtruediv__(self, other):
         return np.divide(other, self)
