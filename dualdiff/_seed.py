@@ -103,35 +103,49 @@ def call(f: Callable, seeded, x, driver: str):
 
 def _constant_result(f, y, x, seeded, driver):
     """A plain result: fine (zero derivative) only if f really does not depend on x."""
-    try:
-        if y is None or isinstance(y, (str, bytes)):
-            raise TypeError
-        value = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{driver}: f returned {type(y).__name__}, not a number or an array of numbers"
-        ) from None
-    if not _independent(f, x, value):
-        raise DerivativeLossError(
-            f"{driver}: f returned a plain {type(y).__name__} that depends on x, so its "
-            "derivative was lost inside f (typically float(), math.* functions, .real, or "
-            "np.asarray on the input). Write f with numpy functions on the input it receives."
-        )
+    value = _plain_value(y, driver)
+    if not all(_same(value, lambda s=scale: f(_perturbed(x, s))) for scale in _SCALES):
+        raise _lost(driver, y)
     return seeded.zeros_like_parts(value if value.ndim else float(value))
 
 
-def _independent(f, x, value) -> bool:
-    """True when f gives the same plain value at two perturbed points."""
-    for scale in (1e-3, -7e-4):
-        xp = np.asarray(x, dtype=float)
-        xp = xp + scale * (1.0 + np.abs(xp))
-        try:
-            other = np.asarray(f(float(xp) if xp.ndim == 0 else xp), dtype=np.float64)
-        except Exception:
-            return False
-        if other.shape != value.shape or not np.array_equal(other, value, equal_nan=True):
-            return False
-    return True
+_SCALES = (1e-3, -7e-4)
+"""Relative perturbations at which a plain result must not change (two, of opposite signs)."""
+
+
+def _plain_value(y, driver: str, hint: str = ""):
+    """``y`` (a plain output of f) as float64, or a TypeError naming what f returned."""
+    try:
+        if y is None or isinstance(y, (str, bytes)):
+            raise TypeError
+        return np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{driver}: f returned {type(y).__name__}, not a number or an array of numbers{hint}"
+        ) from None
+
+
+def _lost(driver: str, y) -> DerivativeLossError:
+    return DerivativeLossError(
+        f"{driver}: f returned a plain {type(y).__name__} that depends on x, so its "
+        "derivative was lost inside f (typically float(), math.* functions, .real, or "
+        "np.asarray on the input). Write f with numpy functions on the input it receives."
+    )
+
+
+def _perturbed(x, scale: float):
+    xp = np.asarray(x, dtype=float)
+    xp = xp + scale * (1.0 + np.abs(xp))
+    return float(xp) if xp.ndim == 0 else xp
+
+
+def _same(value, evaluate) -> bool:
+    """True when ``evaluate()`` gives ``value`` again (same shape, same numbers)."""
+    try:
+        other = np.asarray(evaluate(), dtype=np.float64)
+    except Exception:
+        return False
+    return other.shape == value.shape and np.array_equal(other, value, equal_nan=True)
 
 
 def scalar_out(v):
@@ -255,43 +269,19 @@ class Inputs:
             raise TypeError(
                 f"{self.driver}: f returned a {type(y).__name__}; expected a {kind.__name__}"
             )
-        try:
-            if y is None or isinstance(y, (str, bytes)):
-                raise TypeError
-            value = np.asarray(y, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"{self.driver}: f returned {type(y).__name__}, not a number or an array of "
-                "numbers" + ("" if has_aux else " (if f returns (output, aux), pass has_aux=True)")
-            ) from None
-        if not self._independent(value, k, has_aux):
-            raise DerivativeLossError(
-                f"{self.driver}: f returned a plain {type(y).__name__} that depends on x, so "
-                "its derivative was lost inside f (typically float(), math.* functions, .real, "
-                "or np.asarray on the input). Write f with numpy functions on the input it "
-                "receives."
-            )
+        hint = "" if has_aux else " (if f returns (output, aux), pass has_aux=True)"
+        value = _plain_value(y, self.driver, hint)
+        if not all(_same(value, lambda s=s: self._leaf_at(s, k, has_aux)) for s in _SCALES):
+            raise _lost(self.driver, y)
         return seed.zeros_like_parts(value if value.ndim else float(value))
 
-    def _independent(self, value, k: int, has_aux: bool) -> bool:
-        """True when output leaf ``k`` is the same plain value at two perturbed points."""
-        for scale in (1e-3, -7e-4):
-            leaves = []
-            for x in self.leaves:
-                xp = np.asarray(x, dtype=float)
-                xp = xp + scale * (1.0 + np.abs(xp))
-                leaves.append(float(xp) if xp.ndim == 0 else xp)
-            try:
-                other = self.f(*self.arguments(leaves), **self.kwargs)
-                if has_aux:
-                    other = other[0]
-                other = _tree.flatten(_stack_scalars(other))[0][k]
-                other = np.asarray(other, dtype=np.float64)
-            except Exception:
-                return False
-            if other.shape != value.shape or not np.array_equal(other, value, equal_nan=True):
-                return False
-        return True
+    def _leaf_at(self, scale: float, k: int, has_aux: bool):
+        """Output leaf ``k`` of f at the differentiated leaves perturbed by ``scale``."""
+        leaves = [_perturbed(x, scale) for x in self.leaves]
+        other = self.f(*self.arguments(leaves), **self.kwargs)
+        if has_aux:
+            other = other[0]
+        return _tree.flatten(_stack_scalars(other))[0][k]
 
     # -- seeds
     def seed(self, kind: str, order: int = 1, v: list | None = None) -> list:

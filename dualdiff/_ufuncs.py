@@ -114,11 +114,6 @@ def _unsupported(ufunc):
 
 def call_ufunc(ufunc, inputs):
     """``ufunc(*inputs)``, at least one input a dual number, for an elementwise ufunc."""
-    if len(inputs) == 1:
-        x = inputs[0]
-        rule = UNARY_RULES.get(ufunc)
-        if rule is not None:
-            return x._from(engine.unary(rule, x._parts(), x._labels()))
     if ufunc in PREDICATE_UFUNCS:
         return ufunc(*(real_of(x) for x in inputs))
     number_type(inputs)
