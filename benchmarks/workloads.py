@@ -251,8 +251,8 @@ def _op(name: str, stmt: str, namespace: dict, extract=tuple) -> Method:
 def w6(dd, settings: Settings) -> list[Case]:
     """W6: cost of one scalar multiply and ``sin`` on Dual and HyperDual numbers."""
     a, b, s, c = 0.7, 1.3, math.sin(0.7), math.cos(0.7)
-    dual_fields = ("real", "dual")
-    hyper_fields = ("real", "eps1", "eps2", "eps12")
+    dual_fields = ("value", "dual")
+    hyper_fields = ("value", "eps1", "eps2", "eps12")
 
     def fields(names):
         return lambda z: tuple(float(getattr(z, k)) for k in names)

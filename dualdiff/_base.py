@@ -24,8 +24,8 @@ cause: numpy replaces the error of any object that has ``__getitem__``.)
 The numpy protocols are added on top by :mod:`dualdiff._protocols`; nothing here imports the
 dispatch, so this module is a leaf of the import graph.
 
-A number is a tuple of *components* (``real`` first), each a Python float or a float64 ndarray.
-Every component has the shape of ``real`` followed by its *direction axes*, labelled as in
+A number is a tuple of *components* (``value`` first), each a Python float or a float64 ndarray.
+Every component has the shape of ``value`` followed by its *direction axes*, labelled as in
 :mod:`dualdiff._algebra` (``""``, ``"y"``, ``"z"``, ``"yz"``). A linear operation (reshape,
 indexing, sum, concatenate, ...) acts on every component alike, with the direction axes kept
 last; :meth:`DualBase._map` is that one loop.
@@ -111,7 +111,7 @@ def write_out(result, out, name: str):
         check_compatible(out, out.lift(result))
     else:
         result = out.zeros_like_parts(as_float_component(result, "result"))
-    if np.shape(result.real) != out.shape:
+    if np.shape(result.value) != out.shape:
         raise ValueError(
             f"{name}(..., out=...): out has shape {out.shape}, the result {result.shape}"
         )
@@ -195,23 +195,41 @@ class DualBase(NDArrayOperatorsMixin):
     # -- shape protocol
     @property
     def shape(self) -> tuple:
-        """Shape of the value part ``real`` (the directions' axes are not included)."""
-        return np.shape(self.real)
+        """Shape of the value part ``value`` (the directions' axes are not included)."""
+        return np.shape(self.value)
 
     @property
     def ndim(self) -> int:
         """Number of dimensions of the value part."""
-        return np.ndim(self.real)
+        return np.ndim(self.value)
 
     @property
     def size(self) -> int:
         """Number of elements of the value part."""
-        return int(np.size(self.real))
+        return int(np.size(self.value))
 
     @property
     def dtype(self):
         """Always ``float64``: every component is stored in double precision."""
         return np.dtype(np.float64)
+
+    # -- numpy's meanings of the complex parts. The value part has its own name (``value``):
+    # numpy code that writes ``x.real`` on real data means ``x`` itself, derivative included.
+    @property
+    def real(self):
+        """The real part as numpy means it: for real data, the number itself (derivatives kept)."""
+        return self
+
+    @property
+    def imag(self):
+        """The imaginary part as numpy means it: for real data, zero (value and derivatives)."""
+        return self.zeros_like_parts(np.zeros(self.shape) if self.shape else 0.0)
+
+    def conj(self):
+        """The complex conjugate: for real data, the number itself."""
+        return self
+
+    conjugate = conj
 
     def __len__(self) -> int:
         if not self.shape:
@@ -306,10 +324,10 @@ class DualBase(NDArrayOperatorsMixin):
     def __bool__(self):
         if self.shape:
             raise ValueError(
-                "the truth value of an array dual number is ambiguous; compare .real "
+                "the truth value of an array dual number is ambiguous; compare .value "
                 "with .any() or .all()"
             )
-        return bool(self.real)
+        return bool(self.value)
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{n}={_fmt(getattr(self, n))}" for n in self._NAMES)
@@ -449,7 +467,7 @@ class DualBase(NDArrayOperatorsMixin):
 
 def _finish(x):
     """0-d results go back to Python floats so the scalar fast paths apply again."""
-    if type(x.real) is not float and np.ndim(x.real) == 0:
+    if type(x.value) is not float and np.ndim(x.value) == 0:
         return x._map(lambda p, nt: p if nt else float(p))
     return x
 
@@ -457,7 +475,7 @@ def _finish(x):
 def _index_tuple(idx) -> tuple:
     if isinstance(idx, DualBase):
         raise TypeError(
-            "a dual number cannot be used as an index; index with its real part (x.real) "
+            "a dual number cannot be used as an index; index with its value (x.value) "
             "converted to int, since indices are not differentiable"
         )
     return idx if isinstance(idx, tuple) else (idx,)

@@ -10,7 +10,7 @@ class DerivativeLossError(TypeError):
     ``x.item()``, ``x.tolist()`` and ``out=`` with a plain array, instead of silently dropping
     the derivative. A subclass of :class:`TypeError`. Keep the computation in numpy functions
     on the dual number, build arrays of them with ``np.stack``, or read the parts explicitly
-    (``.real``, ``.dual``, ``.eps1``, ``.eps2``, ``.eps12``).
+    (``.value``, ``.dual``, ``.eps1``, ``.eps2``, ``.eps12``).
 
     Examples
     --------
@@ -49,7 +49,7 @@ def loss_message(what: str) -> str:
     return (
         f"cannot convert a dual number to {what}: its derivative parts would be lost. "
         "Keep the computation in numpy functions on the dual number, or read the parts "
-        "explicitly with .real (value) and .dual / .eps1 / .eps2 / .eps12 (derivatives)."
+        "explicitly with .value and .dual / .eps1 / .eps2 / .eps12 (derivatives)."
     )
 
 

@@ -96,7 +96,7 @@ def dispatch_function(func, types, args, kwargs):
             raise _write_refused(f"{name}.{func.__name__}")
         raise UnsupportedFunctionError(
             f"{name}.{func.__name__} is not supported on dual numbers. Supported numpy "
-            "functions are listed in dualdiff.supported_functions(); apply it to .real if you "
+            "functions are listed in dualdiff.supported_functions(); apply it to .value if you "
             "only need the value"
         )
     pos = OUT_PARAMETER.get(func, _UNSEEN)
@@ -175,6 +175,16 @@ def _iscomplexobj(x):
 @implements(np.isrealobj)
 def _isrealobj(x):
     return True
+
+
+@implements(np.real)
+def _np_real(val):
+    return val.real
+
+
+@implements(np.imag)
+def _np_imag(val):
+    return val.imag
 
 
 @implements(np.reshape)
@@ -366,7 +376,7 @@ def _where(condition, x=None, y=None):
         raise UnsupportedFunctionError(
             "np.where(condition) with one argument returns indices: call it on the real part"
         )
-    cond = condition.real != 0 if isinstance(condition, DualBase) else np.asarray(condition)
+    cond = condition.value != 0 if isinstance(condition, DualBase) else np.asarray(condition)
     x, y = _lift_all([x, y])
     shape = np.broadcast_shapes(cond.shape, x.shape, y.shape)
     parts = []
@@ -389,14 +399,14 @@ def _clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs):
     # The derivative passes through inside [lo, hi], ends included, and follows the bound
     # strictly outside it.
     if lo is not None:
-        res = _where(res.real < _real(lo), lo, res)
+        res = _where(res.value < _real(lo), lo, res)
     if hi is not None:
-        res = _where(res.real > _real(hi), hi, res)
+        res = _where(res.value > _real(hi), hi, res)
     return res
 
 
 def _real(v):
-    return v.real if isinstance(v, DualBase) else v
+    return v.value if isinstance(v, DualBase) else v
 
 
 # ---------------------------------------------------------------- building outputs
@@ -557,7 +567,7 @@ def _select(a, axis, keepdims, argfn, name):
     if a.size == 0:
         raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
     m, axes = _move_to_front(a, axis)
-    idx = argfn(m.real, axis=0)
+    idx = argfn(m.value, axis=0)
     res = m._map(lambda p, nt: np.take_along_axis(
         p, np.reshape(idx, (1,) + np.shape(idx) + (1,) * nt), axis=0)[0])  # fmt: skip
     return _finish(_keep(res, a, axes, keepdims))
@@ -591,17 +601,17 @@ def _nanfirst(argfn):
 
 @implements(np.argmax)
 def _argmax(a, axis=None, out=None, *, keepdims=False):
-    return np.argmax(a.real, axis=axis, keepdims=keepdims)
+    return np.argmax(a.value, axis=axis, keepdims=keepdims)
 
 
 @implements(np.argmin)
 def _argmin(a, axis=None, out=None, *, keepdims=False):
-    return np.argmin(a.real, axis=axis, keepdims=keepdims)
+    return np.argmin(a.value, axis=axis, keepdims=keepdims)
 
 
 @implements(np.argsort)
 def _argsort(a, axis=-1, kind=None, order=None, **kwargs):
-    return np.argsort(a.real, axis=axis, kind=kind)
+    return np.argsort(a.value, axis=axis, kind=kind)
 
 
 @implements(np.sort)
@@ -610,7 +620,7 @@ def _sort(a, axis=-1, kind=None, order=None, **kwargs):
     if axis is None:
         a, axis = _ravel(a), 0
     (ax,) = norm_axis(axis, a.ndim)
-    idx = np.argsort(a.real, axis=ax, kind=kind)
+    idx = np.argsort(a.value, axis=ax, kind=kind)
     return a._map(lambda p, nt: np.take_along_axis(p, idx.reshape(idx.shape + (1,) * nt), ax))
 
 
@@ -650,7 +660,7 @@ def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
     """
     var, dev, axes = _variance(a, axis, ddof, keepdims, kwargs.get("where"))
     res = np.sqrt(var)
-    flat = (var.real == 0.0) & np.all(dev.real == 0.0, axis=axes, keepdims=keepdims)
+    flat = (var.value == 0.0) & np.all(dev.value == 0.0, axis=axes, keepdims=keepdims)
     if not np.any(flat):
         return res
     nd = np.ndim(flat)
@@ -684,7 +694,7 @@ def _norm(x, ord=None, axis=None, keepdims=False):
         )
     axes = norm_axis(axis, x.ndim)
     if ord in (None, 2, "fro"):
-        s = np.max(np.abs(x.real), axis=axes, keepdims=True)
+        s = np.max(np.abs(x.value), axis=axes, keepdims=True)
         s = np.where(s == 0.0, 1.0, s)
         y = x / s
         res = np.sqrt(dual_sum(y * y, axis=axes, keepdims=True)) * s
@@ -703,7 +713,7 @@ def _norm(x, ord=None, axis=None, keepdims=False):
 
 @implements(np.round, np.around)
 def _round(a, decimals=0, out=None):
-    return a.zeros_like_parts(np.round(a.real, decimals))
+    return a.zeros_like_parts(np.round(a.value, decimals))
 
 
 @implements(np.isclose)
@@ -905,8 +915,8 @@ def ufunc_method(ufunc, method, inputs, kwargs):
     """
     if method == "outer" and len(inputs) == 2 and not kwargs:
         x, y = inputs
-        nx = np.ndim(x.real if isinstance(x, DualBase) else x)
-        ny = np.ndim(y.real if isinstance(y, DualBase) else y)
+        nx = np.ndim(x.value if isinstance(x, DualBase) else x)
+        ny = np.ndim(y.value if isinstance(y, DualBase) else y)
         return ufunc(np.reshape(x, np.shape(_real(x)) + (1,) * ny), y) if nx else ufunc(x, y)
     if method == "at" and inputs and not isinstance(inputs[0], DualBase):
         raise _write_refused(f"np.{ufunc.__name__}.at")

@@ -128,7 +128,7 @@ def _plain_value(y, driver: str, hint: str = ""):
 def _lost(driver: str, y) -> DerivativeLossError:
     return DerivativeLossError(
         f"{driver}: f returned a plain {type(y).__name__} that depends on x, so its "
-        "derivative was lost inside f (typically float(), math.* functions, .real, or "
+        "derivative was lost inside f (typically float(), math.* functions, .value, or "
         "np.asarray on the input). Write f with numpy functions on the input it receives."
     )
 
@@ -356,7 +356,7 @@ class Inputs:
         """Raise unless f's output has x's structure and shapes (or x is one scalar)."""
         if self.single and self.shapes[0] == ():
             return
-        shapes = [np.shape(y.real) for y in numbers]
+        shapes = [np.shape(y.value) for y in numbers]
         if out_tree == self.tree and shapes == self.shapes:
             return
         got = shapes[0] if out_tree is _tree.LEAF else "a different structure"
@@ -370,7 +370,7 @@ class Inputs:
 
 
 def _scalar_number(v) -> bool:
-    return np.ndim(v.real if isinstance(v, DualBase) else v) == 0 and (
+    return np.ndim(v.value if isinstance(v, DualBase) else v) == 0 and (
         isinstance(v, (DualBase, Number, np.generic, np.ndarray))
     )
 
@@ -384,11 +384,11 @@ def _stack_scalars(y):
 
 
 def strip(aux):
-    """Auxiliary output with every dual number replaced by its value (``.real``)."""
+    """Auxiliary output with every dual number replaced by its value (``.value``)."""
     leaves, tree = _tree.flatten(aux)
     if not any(isinstance(v, DualBase) for v in leaves):
         return aux
-    return _tree.unflatten(tree, [v.real if isinstance(v, DualBase) else v for v in leaves])
+    return _tree.unflatten(tree, [v.value if isinstance(v, DualBase) else v for v in leaves])
 
 
 # ------------------------------------------------------------------ batches

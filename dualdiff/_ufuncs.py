@@ -97,7 +97,7 @@ def _rule(table: dict, ufunc):
 
 def real_of(x):
     """The value part of a dual number; anything else as it is."""
-    return x.real if isinstance(x, DualBase) else x
+    return x.value if isinstance(x, DualBase) else x
 
 
 def _constant(c):
@@ -131,7 +131,7 @@ def _unary(ufunc, x):
     if ufunc is np.positive or ufunc is np.conjugate:
         return x
     if ufunc in LOCALLY_CONSTANT_UFUNCS:
-        return x.zeros_like_parts(ufunc(x.real))
+        return x.zeros_like_parts(ufunc(x.value))
     raise _unsupported(ufunc)
 
 

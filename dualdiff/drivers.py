@@ -80,7 +80,7 @@ def _nested(f: Callable, x, basis: bool, driver: str):
     ``x``, so the ε1ε2 part is the derivative of this driver's result along them. Returns
     ``(y, outer_dirs)``.
     """
-    real = x.real
+    real = x.value
     shape = np.shape(real)
     outer = np.shape(x.dual)[len(shape) :]
     eps1 = _seed.basis(shape) if basis else filled(ONE, shape)
@@ -121,8 +121,8 @@ def _aux(result, aux, has_aux: bool):
 
 
 def _scalar(numbers, out_tree, driver: str, alternative: str):
-    if out_tree is not _tree.LEAF or np.shape(numbers[0].real) != ():
-        shape = np.shape(numbers[0].real) if out_tree is _tree.LEAF else "a structure"
+    if out_tree is not _tree.LEAF or np.shape(numbers[0].value) != ():
+        shape = np.shape(numbers[0].value) if out_tree is _tree.LEAF else "a structure"
         raise ValueError(
             f"{driver} expects f to return a scalar, but f returned shape {shape}; "
             f"for vector outputs use {alternative}"
@@ -222,7 +222,7 @@ def value_and_derivatives(f: Callable, *x, argnums=0, args=(), kwargs=None, has_
     return Derivatives(_aux(parts[0], aux, has_aux), parts[1], parts[2])
 
 
-_PARTS2 = ("real", "eps1", "eps12")
+_PARTS2 = ("value", "eps1", "eps12")
 
 
 # ------------------------------------------------------------------------ gradients
@@ -283,18 +283,18 @@ def value_and_gradient(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, ba
     if target is not None:
         y, outer = _nested(*target, True, "gradient")
         _scalar([y], _tree.LEAF, "gradient", "jacobian")
-        shape = np.shape(target[1].real)
+        shape = np.shape(target[1].value)
         grad = Dual(np.reshape(y.eps1, shape), np.reshape(y.eps12, shape + outer))
-        return ValueAndGradient(Dual(y.real, y.eps2), grad)
+        return ValueAndGradient(Dual(y.value, y.eps2), grad)
     inp = Inputs(f, x, argnums, args, kwargs, "gradient")
     if batch_axis is not None:
         b = Batch(inp, batch_axis)
         (y,), _, aux = inp.call(b.seed(1), has_aux)
-        value, grad = b.value(y.real, y.shape, True), b.blocks(y.dual, y.shape, 1, True)
+        value, grad = b.value(y.value, y.shape, True), b.blocks(y.dual, y.shape, 1, True)
     else:
         numbers, out_tree, aux = inp.call(inp.seed("basis", 1), has_aux)
         y = _scalar(numbers, out_tree, "gradient", "jacobian")
-        value, grad = _seed.finish(y.real, inp.dtype), inp.blocks(y.dual, ())
+        value, grad = _seed.finish(y.value, inp.dtype), inp.blocks(y.dual, ())
     return ValueAndGradient(_aux(value, aux, has_aux), grad)
 
 
@@ -337,7 +337,7 @@ def jacobian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=N
     target = _dual_target(f, x, argnums, args, kwargs, has_aux, batch_axis, "jacobian")
     if target is not None:
         y, outer = _nested(*target, True, "jacobian")
-        shape = y.shape + np.shape(target[1].real)
+        shape = y.shape + np.shape(target[1].value)
         return Dual(np.reshape(y.eps1, shape), np.reshape(y.eps12, shape + outer))
     inp = Inputs(f, x, argnums, args, kwargs, "jacobian")
     if batch_axis is not None:
@@ -400,12 +400,12 @@ def value_gradient_hessian(
     if batch_axis is not None:
         b = Batch(inp, batch_axis)
         (y,), _, aux = inp.call(b.seed(2), has_aux)
-        value, parts = b.value(y.real, y.shape, True), (y.eps1, y.eps12)
+        value, parts = b.value(y.value, y.shape, True), (y.eps1, y.eps12)
         g, H = (b.blocks(p, y.shape, k, True) for k, p in enumerate(parts, 1))
     else:
         numbers, out_tree, aux = inp.call(inp.seed("basis", 2), has_aux)
         y = _scalar(numbers, out_tree, "hessian", alt)
-        value, g, H = _seed.finish(y.real, inp.dtype), inp.blocks(y.eps1, ()), inp.blocks2(y.eps12)
+        value, g, H = _seed.finish(y.value, inp.dtype), inp.blocks(y.eps1, ()), inp.blocks2(y.eps12)
     return ValueGradientHessian(_aux(value, aux, has_aux), g, H)
 
 
@@ -451,6 +451,6 @@ def jvp(f: Callable, x, v, *, args=(), kwargs=None, has_aux=False) -> tuple:
     inp = Inputs(f, primals, argnums, args, kwargs, "jvp")
     v = inp.directions(tangents, "jvp")
     numbers, out_tree, aux = inp.call(inp.seed("direction", 1, v), has_aux)
-    value = inp.values([y.real for y in numbers], out_tree)
+    value = inp.values([y.value for y in numbers], out_tree)
     tangent = inp.values([y.dual for y in numbers], out_tree)
     return (value, tangent, aux) if has_aux else (value, tangent)

@@ -13,19 +13,19 @@ _object_new = object.__new__
 _quotient = alg.scalar_dual_quotient
 
 
-def _new(real, dual, d: str) -> Dual:
+def _new(value, dual, d: str) -> Dual:
     x = _object_new(Dual)
-    x.real = real
+    x.value = value
     x.dual = dual
     x._d = d
-    x._f = type(real) is float and type(dual) is float
+    x._f = type(value) is float and type(dual) is float
     return x
 
 
-def _floats(real: float, dual: float) -> Dual:
+def _floats(value: float, dual: float) -> Dual:
     """A Dual of two Python floats, built inline-cheap for the fast paths."""
     x = _object_new(Dual)
-    x.real = real
+    x.value = value
     x.dual = dual
     x._d = ""
     x._f = True
@@ -35,7 +35,7 @@ def _floats(real: float, dual: float) -> Dual:
 class Dual(ArrayNumber):
     """A dual number ``a + b·ε`` (``ε² = 0``), so that ``f(a + b·ε) = f(a) + f'(a)·b·ε``.
 
-    Evaluating numpy code on ``Dual(x, v)`` gives ``f(x)`` in :attr:`real` and the directional
+    Evaluating numpy code on ``Dual(x, v)`` gives ``f(x)`` in :attr:`value` and the directional
     derivative ``f'(x)·v`` in :attr:`dual`, exactly (no step size). The drivers
     (:func:`~dualdiff.derivative`, :func:`~dualdiff.gradient`, :func:`~dualdiff.jacobian`,
     :func:`~dualdiff.jvp`) build and read these numbers for you; use the class directly to
@@ -43,19 +43,19 @@ class Dual(ArrayNumber):
 
     Parameters
     ----------
-    real : float or array_like
+    value : float or array_like
         The value ``a``.
     dual : float or array_like, default 0.0
-        The derivative part ``b``: the shape of ``real`` (one direction), or that shape
+        The derivative part ``b``: the shape of ``value`` (one direction), or that shape
         followed by one axis of ``k`` directions (vector mode: ``k`` directional derivatives
-        ride on one evaluation). A scalar or a shape that broadcasts to ``real``'s is
+        ride on one evaluation). A scalar or a shape that broadcasts to ``value``'s is
         broadcast.
 
     Attributes
     ----------
-    real : float or ndarray
-        The value, shape :attr:`shape`. Like ``ndarray.real``, it is the value part; the
-        derivative part has its own name.
+    value : float or ndarray
+        The value, shape :attr:`shape`. (``.real`` and ``.imag`` keep numpy's meaning: on
+        real data ``x.real`` is ``x`` itself, derivative included, and ``x.imag`` is zero.)
     dual : float or ndarray
         The derivative part, shape ``shape`` or ``shape + (k,)`` in vector mode.
 
@@ -82,7 +82,7 @@ class Dual(ArrayNumber):
 
     >>> x = dd.Dual(np.array([0.0, 1.0, 2.0]), np.eye(3))
     >>> y = x**2
-    >>> y.real, y.n_directions
+    >>> y.value, y.n_directions
     (array([0., 1., 4.]), 3)
     >>> y.dual
     array([[0., 0., 0.],
@@ -91,23 +91,23 @@ class Dual(ArrayNumber):
     """
 
     # _f: both parts are Python floats, so the fast paths below apply.
-    __slots__ = ("real", "dual", "_d", "_f")
-    _NAMES = ("real", "dual")
+    __slots__ = ("value", "dual", "_d", "_f")
+    _NAMES = ("value", "dual")
     ORDER = 1
 
-    def __init__(self, real, dual=0.0):
-        real = as_float_component(real, "real")
-        dual, dirs = fit_component(as_float_component(dual, "dual"), np.shape(real), None, "dual")
+    def __init__(self, value, dual=0.0):
+        value = as_float_component(value, "value")
+        dual, dirs = fit_component(as_float_component(dual, "dual"), np.shape(value), None, "dual")
         if len(dirs) > 1:
             raise ValueError(f"dual may have at most one direction axis, got shape {dirs}")
-        self.real = real
+        self.value = value
         self.dual = dual
         self._d = "y" if dirs else ""
-        self._f = type(real) is float and type(dual) is float
+        self._f = type(value) is float and type(dual) is float
 
     # -- hooks used by the shared machinery
     def _parts(self):
-        return (self.real, self.dual)
+        return (self.value, self.dual)
 
     def _labels(self):
         return ("", self._d)
@@ -127,14 +127,14 @@ class Dual(ArrayNumber):
             rule = SCALAR_UNARY.get(ufunc)
             if rule is not None and method == "__call__":
                 try:
-                    f0, f1, _ = rule(self.real, 1)
+                    f0, f1, _ = rule(self.value, 1)
                 except (ArithmeticError, ValueError):
                     pass
                 else:
                     d = f1 * self.dual
                     if d == d:  # a nan part: the engine decides (structural zeros)
                         x = _object_new(Dual)
-                        x.real = f0
+                        x.value = f0
                         x.dual = d
                         x._d = ""
                         x._f = True
@@ -146,14 +146,14 @@ class Dual(ArrayNumber):
             t = type(other)
             if t is Dual:
                 if other._f:
-                    return _floats(self.real + other.real, self.dual + other.dual)
+                    return _floats(self.value + other.value, self.dual + other.dual)
             elif t is float or t is int:
-                return _floats(self.real + other, self.dual)
+                return _floats(self.value + other, self.dual)
         return binary_operator(np.add, self, other)
 
     def __radd__(self, other):
         if self._f and (type(other) is float or type(other) is int):
-            return _floats(other + self.real, self.dual)
+            return _floats(other + self.value, self.dual)
         return np.add(other, self)
 
     def __sub__(self, other):
@@ -161,14 +161,14 @@ class Dual(ArrayNumber):
             t = type(other)
             if t is Dual:
                 if other._f:
-                    return _floats(self.real - other.real, self.dual - other.dual)
+                    return _floats(self.value - other.value, self.dual - other.dual)
             elif t is float or t is int:
-                return _floats(self.real - other, self.dual)
+                return _floats(self.value - other, self.dual)
         return binary_operator(np.subtract, self, other)
 
     def __rsub__(self, other):
         if self._f and (type(other) is float or type(other) is int):
-            return _floats(other - self.real, -self.dual)
+            return _floats(other - self.value, -self.dual)
         return np.subtract(other, self)
 
     def __mul__(self, other):
@@ -177,23 +177,23 @@ class Dual(ArrayNumber):
             if t is Dual:
                 if other._f:
                     # the product rule written inline: the listed exception in _algebra
-                    a = self.real
-                    c = other.real
+                    a = self.value
+                    c = other.value
                     d = a * other.dual + self.dual * c
                     if d == d:
                         x = _object_new(Dual)
-                        x.real = a * c
+                        x.value = a * c
                         x.dual = d
                         x._d = ""
                         x._f = True
                         return x
             elif t is float or t is int:
-                return _floats(self.real * other, self.dual * other)
+                return _floats(self.value * other, self.dual * other)
         return binary_operator(np.multiply, self, other)
 
     def __rmul__(self, other):
         if self._f and (type(other) is float or type(other) is int):
-            return _floats(other * self.real, other * self.dual)
+            return _floats(other * self.value, other * self.dual)
         return np.multiply(other, self)
 
     # Division by zero raises in Python; the engine divides by np.float64 (IEEE inf/nan).
@@ -201,27 +201,27 @@ class Dual(ArrayNumber):
         if self._f:
             t = type(other)
             if t is Dual:
-                if other._f and other.real:
-                    q, d = _quotient(self.real, self.dual, other.real, other.dual)
+                if other._f and other.value:
+                    q, d = _quotient(self.value, self.dual, other.value, other.dual)
                     if d == d:
                         x = _object_new(Dual)
-                        x.real, x.dual = q, d
+                        x.value, x.dual = q, d
                         x._d, x._f = "", True
                         return x
             elif (t is float or t is int) and other:
-                return _floats(self.real / other, self.dual / other)
+                return _floats(self.value / other, self.dual / other)
         return binary_operator(np.divide, self, other)
 
     def __rtruediv__(self, other):
-        if self._f and (type(other) is float or type(other) is int) and self.real:
-            q, d = _quotient(other, 0.0, self.real, self.dual)
+        if self._f and (type(other) is float or type(other) is int) and self.value:
+            q, d = _quotient(other, 0.0, self.value, self.dual)
             if d == d:
                 return _floats(q, d)
         return np.divide(other, self)
 
     def __pow__(self, other):
         if self._f and (type(other) is float or type(other) is int):
-            r = scalar_power(self.real, other, 1)
+            r = scalar_power(self.value, other, 1)
             if r is not None:
                 d = r[1] * self.dual
                 if d == d:

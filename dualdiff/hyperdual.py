@@ -14,22 +14,21 @@ _chain = alg.scalar_hyper_chain
 _quotient = alg.scalar_hyper_quotient
 
 
-def _new(real, eps1, eps2, eps12, d1: str, d2: str) -> HyperDual:
+def _new(value, eps1, eps2, eps12, d1: str, d2: str) -> HyperDual:
     x = _object_new(HyperDual)
-    x.real = real
+    x.value = value
     x.eps1 = eps1
     x.eps2 = eps2
     x.eps12 = eps12
     x._d1 = d1
     x._d2 = d2
-    x._f = _all_floats(real, eps1, eps2, eps12)
+    x._f = _all_floats(value, eps1, eps2, eps12)
     return x
 
 
-def _all_floats(real, eps1, eps2, eps12) -> bool:
-    return (
-        type(real) is float and type(eps1) is float and type(eps2) is float and type(eps12) is float
-    )
+def _all_floats(value, eps1, eps2, eps12) -> bool:
+    t = float
+    return type(value) is t and type(eps1) is t and type(eps2) is t and type(eps12) is t
 
 
 def _no_nan(r) -> bool:
@@ -37,10 +36,10 @@ def _no_nan(r) -> bool:
     return r[1] == r[1] and r[2] == r[2] and r[3] == r[3]
 
 
-def _floats(real: float, eps1: float, eps2: float, eps12: float) -> HyperDual:
+def _floats(value: float, eps1: float, eps2: float, eps12: float) -> HyperDual:
     """A HyperDual of four Python floats, for the fast paths."""
     x = _object_new(HyperDual)
-    x.real = real
+    x.value = value
     x.eps1 = eps1
     x.eps2 = eps2
     x.eps12 = eps12
@@ -59,15 +58,15 @@ class HyperDual(ArrayNumber):
 
     Parameters
     ----------
-    real, eps1, eps2, eps12 : float or array_like
+    value, eps1, eps2, eps12 : float or array_like
         Components (``eps1``, ``eps2``, ``eps12`` default to 0). In vector mode ``eps1`` has
-        the shape of ``real`` followed by ``k1`` directions, ``eps2`` by ``k2`` and ``eps12``
+        the shape of ``value`` followed by ``k1`` directions, ``eps2`` by ``k2`` and ``eps12``
         by ``(k1, k2)``; ``eps12[..., i, j]`` is then the second derivative along directions
         ``i`` and ``j``.
 
     Attributes
     ----------
-    real : float or ndarray
+    value : float or ndarray
         The value ``f(a)``, shape :attr:`shape`.
     eps1, eps2 : float or ndarray
         First derivative parts ``f'(a)·b`` and ``f'(a)·c``: shape ``shape``, or
@@ -106,7 +105,7 @@ class HyperDual(ArrayNumber):
     >>> v = np.array([1.0, 2.0])
     >>> x = dd.HyperDual(v, np.eye(2), np.eye(2), np.zeros((2, 2, 2)))
     >>> y = x[0] ** 2 * x[1]
-    >>> y.real, y.eps1
+    >>> y.value, y.eps1
     (2.0, array([4., 1.]))
     >>> y.eps12
     array([[4., 2.],
@@ -114,29 +113,29 @@ class HyperDual(ArrayNumber):
     """
 
     # _f: all four parts are Python floats, so the fast paths below apply.
-    __slots__ = ("real", "eps1", "eps2", "eps12", "_d1", "_d2", "_f")
-    _NAMES = ("real", "eps1", "eps2", "eps12")
+    __slots__ = ("value", "eps1", "eps2", "eps12", "_d1", "_d2", "_f")
+    _NAMES = ("value", "eps1", "eps2", "eps12")
     ORDER = 2
 
-    def __init__(self, real, eps1=0.0, eps2=0.0, eps12=0.0):
-        real = as_float_component(real, "real")
-        shape = np.shape(real)
+    def __init__(self, value, eps1=0.0, eps2=0.0, eps12=0.0):
+        value = as_float_component(value, "value")
+        shape = np.shape(value)
         same = eps1 is eps2
         eps1, k1 = fit_component(as_float_component(eps1, "eps1"), shape, None, "eps1")
         eps2, k2 = fit_component(as_float_component(eps2, "eps2"), shape, None, "eps2")
         if len(k1) > 1 or len(k2) > 1:
             raise ValueError("eps1 and eps2 may each have at most one direction axis")
         eps12, _ = fit_component(as_float_component(eps12, "eps12"), shape, k1 + k2, "eps12")
-        self.real = real
+        self.value = value
         self.eps1 = eps1
         self.eps2 = eps1 if (same and k1 == k2) else eps2
         self.eps12 = eps12
         self._d1 = "y" if k1 else ""
         self._d2 = "z" if k2 else ""
-        self._f = _all_floats(self.real, self.eps1, self.eps2, self.eps12)
+        self._f = _all_floats(self.value, self.eps1, self.eps2, self.eps12)
 
     def _parts(self):
-        return (self.real, self.eps1, self.eps2, self.eps12)
+        return (self.value, self.eps1, self.eps2, self.eps12)
 
     def _labels(self):
         return ("", self._d1, self._d2, self._d1 + self._d2)
@@ -151,14 +150,14 @@ class HyperDual(ArrayNumber):
             rule = SCALAR_UNARY.get(ufunc)
             if rule is not None:
                 try:
-                    f0, f1, f2 = rule(self.real)
+                    f0, f1, f2 = rule(self.value)
                 except (ArithmeticError, ValueError):
                     pass
                 else:
                     r = _chain(f0, f1, f2, self.eps1, self.eps2, self.eps12)
                     if _no_nan(r):  # else the engine decides (structural zeros)
                         x = _object_new(HyperDual)
-                        x.real, x.eps1, x.eps2, x.eps12 = r
+                        x.value, x.eps1, x.eps2, x.eps12 = r
                         x._d1 = x._d2 = ""
                         x._f = True
                         return x
@@ -170,16 +169,16 @@ class HyperDual(ArrayNumber):
             if t is HyperDual:
                 if other._f:
                     return _floats(
-                        self.real + other.real, self.eps1 + other.eps1,
+                        self.value + other.value, self.eps1 + other.eps1,
                         self.eps2 + other.eps2, self.eps12 + other.eps12,
                     )  # fmt: skip
             elif t is float or t is int:
-                return _floats(self.real + other, self.eps1, self.eps2, self.eps12)
+                return _floats(self.value + other, self.eps1, self.eps2, self.eps12)
         return binary_operator(np.add, self, other)
 
     def __radd__(self, other):
         if self._f and (type(other) is float or type(other) is int):
-            return _floats(other + self.real, self.eps1, self.eps2, self.eps12)
+            return _floats(other + self.value, self.eps1, self.eps2, self.eps12)
         return np.add(other, self)
 
     def __sub__(self, other):
@@ -188,16 +187,16 @@ class HyperDual(ArrayNumber):
             if t is HyperDual:
                 if other._f:
                     return _floats(
-                        self.real - other.real, self.eps1 - other.eps1,
+                        self.value - other.value, self.eps1 - other.eps1,
                         self.eps2 - other.eps2, self.eps12 - other.eps12,
                     )  # fmt: skip
             elif t is float or t is int:
-                return _floats(self.real - other, self.eps1, self.eps2, self.eps12)
+                return _floats(self.value - other, self.eps1, self.eps2, self.eps12)
         return binary_operator(np.subtract, self, other)
 
     def __rsub__(self, other):
         if self._f and (type(other) is float or type(other) is int):
-            return _floats(other - self.real, -self.eps1, -self.eps2, -self.eps12)
+            return _floats(other - self.value, -self.eps1, -self.eps2, -self.eps12)
         return np.subtract(other, self)
 
     def __mul__(self, other):
@@ -206,10 +205,10 @@ class HyperDual(ArrayNumber):
             if t is HyperDual:
                 if other._f:
                     # the product rule written inline: the listed exception in _algebra
-                    a1 = self.real
+                    a1 = self.value
                     b1 = self.eps1
                     c1 = self.eps2
-                    a2 = other.real
+                    a2 = other.value
                     b2 = other.eps1
                     c2 = other.eps2
                     d1 = self.eps12
@@ -219,7 +218,7 @@ class HyperDual(ArrayNumber):
                     e12 = (a1 * d2 + d1 * a2) + (b1 * c2 + c1 * b2)  # commutes bitwise
                     if e1 == e1 and e2 == e2 and e12 == e12:
                         x = _object_new(HyperDual)
-                        x.real = a1 * a2
+                        x.value = a1 * a2
                         x.eps1 = e1
                         x.eps2 = e2
                         x.eps12 = e12
@@ -229,14 +228,14 @@ class HyperDual(ArrayNumber):
                         return x
             elif t is float or t is int:
                 return _floats(
-                    self.real * other, self.eps1 * other, self.eps2 * other, self.eps12 * other
+                    self.value * other, self.eps1 * other, self.eps2 * other, self.eps12 * other
                 )
         return binary_operator(np.multiply, self, other)
 
     def __rmul__(self, other):
         if self._f and (type(other) is float or type(other) is int):
             return _floats(
-                other * self.real, other * self.eps1, other * self.eps2, other * self.eps12
+                other * self.value, other * self.eps1, other * self.eps2, other * self.eps12
             )
         return np.multiply(other, self)
 
@@ -245,16 +244,16 @@ class HyperDual(ArrayNumber):
         if self._f:
             t = type(other)
             if t is HyperDual:
-                if other._f and other.real:
+                if other._f and other.value:
                     r = _quotient(
-                        self.real, self.eps1, self.eps2, self.eps12,
-                        other.real, other.eps1, other.eps2, other.eps12,
+                        self.value, self.eps1, self.eps2, self.eps12,
+                        other.value, other.eps1, other.eps2, other.eps12,
                     )  # fmt: skip
                     if _no_nan(r):
                         return _floats(*r)
             elif (t is float or t is int) and other:
                 return _floats(
-                    self.real / other, self.eps1 / other, self.eps2 / other, self.eps12 / other
+                    self.value / other, self.eps1 / other, self.eps2 / other, self.eps12 / other
                 )
         return binary_operator(np.divide, self, other)
 
@@ -263,7 +262,7 @@ class HyperDual(ArrayNumber):
 
     def __pow__(self, other):
         if self._f and (type(other) is float or type(other) is int):
-            r = scalar_power(self.real, other)
+            r = scalar_power(self.value, other)
             if r is not None:
                 r = _chain(*r, self.eps1, self.eps2, self.eps12)
                 if _no_nan(r):

@@ -371,7 +371,7 @@ def test_list_and_int_inputs_become_float64():
     seen = []
 
     def f(x):
-        seen.append(np.asarray(x.real).dtype)
+        seen.append(np.asarray(x.value).dtype)
         return np.sum(x**2) / 3
 
     g = dd.gradient(f, [1, 2, 3])

@@ -73,7 +73,7 @@ def test_array_of_duals_points_to_stack(kind):
             np.array([a, 3.0])
     # and np.stack is indeed the way
     s = np.stack([d1, d2])
-    assert isinstance(s, dd.Dual) and s.shape == (2,) + np.shape(d1.real)
+    assert isinstance(s, dd.Dual) and s.shape == (2,) + np.shape(d1.value)
 
 
 @pytest.mark.parametrize("z", scalar_numbers(), ids=IDS[:2])

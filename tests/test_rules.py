@@ -163,8 +163,8 @@ def check_unary_dual_scalar(rule, mp_fn, ulps, n=N_UNARY):
     res = [rule.ufunc(dd.Dual(float(xi), 1.0)) for xi in x]
     for r in res:
         assert isinstance(r, dd.Dual)
-        assert np.shape(r.real) == () and np.shape(r.dual) == ()
-    real = np.array([float(r.real) for r in res])
+        assert np.shape(r.value) == () and np.shape(r.dual) == ()
+    real = np.array([float(r.value) for r in res])
     dual = np.array([float(r.dual) for r in res])
     assert_within(real, ref[0], unary_bound(x, ref, 0, ulps), f"{name} value")
     assert_within(dual, ref[1], unary_bound(x, ref, 1, ulps), f"{name} f'")
@@ -176,9 +176,9 @@ def check_unary_hyperdual_scalar(rule, mp_fn, ulps, n=N_UNARY):
     res = [rule.ufunc(dd.HyperDual(float(xi), 1.0, 1.0, 0.0)) for xi in x]
     for r in res:
         assert isinstance(r, dd.HyperDual)
-    part = {a: np.array([float(getattr(r, a)) for r in res]) for a in ("real", "eps1", "eps2")}
+    part = {a: np.array([float(getattr(r, a)) for r in res]) for a in ("value", "eps1", "eps2")}
     eps12 = np.array([float(r.eps12) for r in res])
-    assert_within(part["real"], ref[0], unary_bound(x, ref, 0, ulps), f"{name} value")
+    assert_within(part["value"], ref[0], unary_bound(x, ref, 0, ulps), f"{name} value")
     assert_within(part["eps1"], ref[1], unary_bound(x, ref, 1, ulps), f"{name} eps1")
     assert_within(part["eps2"], ref[1], unary_bound(x, ref, 1, ulps), f"{name} eps2")
     assert_within(eps12, ref[2], unary_bound(x, ref, 2, ulps), f"{name} eps12")
@@ -189,9 +189,9 @@ def check_unary_dual_array(rule, mp_fn, ulps, n=N_UNARY):
     name = rule.ufunc.__name__
     r = rule.ufunc(dd.Dual(x.copy(), np.ones_like(x)))
     assert isinstance(r, dd.Dual)
-    assert r.real.shape == x.shape and r.dual.shape == x.shape
-    assert r.real.dtype == np.float64 and r.dual.dtype == np.float64
-    assert_within(r.real, ref[0], unary_bound(x, ref, 0, ulps), f"{name} value")
+    assert r.value.shape == x.shape and r.dual.shape == x.shape
+    assert r.value.dtype == np.float64 and r.dual.dtype == np.float64
+    assert_within(r.value, ref[0], unary_bound(x, ref, 0, ulps), f"{name} value")
     assert_within(r.dual, ref[1], unary_bound(x, ref, 1, ulps), f"{name} f'")
 
 
@@ -201,7 +201,7 @@ def check_unary_hyperdual_array(rule, mp_fn, ulps, n=N_UNARY):
     one = np.ones_like(x)
     r = rule.ufunc(dd.HyperDual(x.copy(), one, one, 0.0 * one))
     assert isinstance(r, dd.HyperDual)
-    assert_within(r.real, ref[0], unary_bound(x, ref, 0, ulps), f"{name} value")
+    assert_within(r.value, ref[0], unary_bound(x, ref, 0, ulps), f"{name} value")
     assert_within(r.eps1, ref[1], unary_bound(x, ref, 1, ulps), f"{name} eps1")
     assert_within(r.eps2, ref[1], unary_bound(x, ref, 1, ulps), f"{name} eps2")
     assert_within(r.eps12, ref[2], unary_bound(x, ref, 2, ulps), f"{name} eps12")
@@ -249,8 +249,8 @@ def check_binary_dual_scalar(rule, mp_fn, ulps, n=N_BINARY):
     def part(rs, attr):
         return np.array([float(getattr(r, attr)) for r in rs])
 
-    assert_within(part(rxy, "real"), ref[0, 0], b[0, 0], f"{name} value")
-    assert_within(part(rx, "real"), ref[0, 0], b[0, 0], f"{name} value")
+    assert_within(part(rxy, "value"), ref[0, 0], b[0, 0], f"{name} value")
+    assert_within(part(rx, "value"), ref[0, 0], b[0, 0], f"{name} value")
     assert_within(part(rx, "dual"), ref[1, 0], b[1, 0], f"{name} d/dx")
     assert_within(part(ry, "dual"), ref[0, 1], b[0, 1], f"{name} d/dy")
     want = ref[1, 0] - ref[0, 1]
@@ -271,7 +271,7 @@ def check_binary_hyperdual_scalar(rule, mp_fn, ulps, n=N_BINARY):
     def part(rs, attr):
         return np.array([float(getattr(r, attr)) for r in rs])
 
-    assert_within(part(rxy, "real"), ref[0, 0], b[0, 0], f"{name} value")
+    assert_within(part(rxy, "value"), ref[0, 0], b[0, 0], f"{name} value")
     assert_within(part(rxx, "eps1"), ref[1, 0], b[1, 0], f"{name} fx")
     assert_within(part(rxy, "eps2"), ref[0, 1], b[0, 1], f"{name} fy")
     assert_within(part(rxx, "eps12"), ref[2, 0], b[2, 0], f"{name} fxx")
@@ -289,8 +289,8 @@ def check_binary_dual_array(rule, mp_fn, ulps, n=N_BINARY):
     rxy = ufunc(dd.Dual(x.copy(), one), dd.Dual(y.copy(), 2.0 * one))
     for r in (rx, ry, rxy):
         assert isinstance(r, dd.Dual)
-        assert r.real.shape == x.shape and r.dual.shape == x.shape
-    assert_within(rxy.real, ref[0, 0], b[0, 0], f"{name} value")
+        assert r.value.shape == x.shape and r.dual.shape == x.shape
+    assert_within(rxy.value, ref[0, 0], b[0, 0], f"{name} value")
     assert_within(rx.dual, ref[1, 0], b[1, 0], f"{name} d/dx")
     assert_within(ry.dual, ref[0, 1], b[0, 1], f"{name} d/dy")
     want = ref[1, 0] + 2.0 * ref[0, 1]
@@ -306,7 +306,7 @@ def check_binary_hyperdual_array(rule, mp_fn, ulps, n=N_BINARY):
     x1, x2, x12, y1, y2, y12 = (rng.uniform(-2.0, 2.0, x.shape) for _ in range(6))
     r = ufunc(dd.HyperDual(x.copy(), x1, x2, x12), dd.HyperDual(y.copy(), y1, y2, y12))
     assert isinstance(r, dd.HyperDual)
-    assert_within(r.real, ref[0, 0], b[0, 0], f"{name} value")
+    assert_within(r.value, ref[0, 0], b[0, 0], f"{name} value")
     fx, fy = ref[1, 0], ref[0, 1]
     assert_within(r.eps1, fx * x1 + fy * y1, b[1, 0] * abs(x1) + b[0, 1] * abs(y1), f"{name} e1")
     assert_within(r.eps2, fx * x2 + fy * y2, b[1, 0] * abs(x2) + b[0, 1] * abs(y2), f"{name} e2")
@@ -474,7 +474,7 @@ def test_hypot_arctan2_with_extreme_arguments(ufunc, parts, x, y):
     with mp.workdps(50):
         ref = [float(v) for v in parts(mp.mpf(x), mp.mpf(y))]
     r = ufunc(dd.HyperDual(x, 1.0, 0.0, 0.0), dd.HyperDual(y, 0.0, 1.0, 0.0))
-    for k, got in enumerate((r.real, r.eps1, r.eps2, r.eps12)):
+    for k, got in enumerate((r.value, r.eps1, r.eps2, r.eps12)):
         if k == 3 and skip_eps12:
             continue
         assert np.isfinite(got), (k, got)
@@ -496,7 +496,7 @@ def test_expm1_log1p_at_tiny_x(ufunc, parts, x):
     f0, f1, f2 = _analytic(parts, x)
     for arg in (dd.HyperDual(x, 1.0, 1.0, 0.0), dd.HyperDual(np.full(2, x), 1.0, 1.0, 0.0)):
         r = ufunc(arg)
-        assert _rel(np.ravel(r.real)[0], f0), (r.real, f0)
+        assert _rel(np.ravel(r.value)[0], f0), (r.value, f0)
         assert _rel(np.ravel(r.eps1)[0], f1), (r.eps1, f1)
         assert _rel(np.ravel(r.eps12)[0], f2), (r.eps12, f2)
 
@@ -504,7 +504,7 @@ def test_expm1_log1p_at_tiny_x(ufunc, parts, x):
 def test_sqrt_derivative_at_zero_is_inf():
     with np.errstate(divide="ignore", invalid="ignore"):
         assert np.sqrt(dd.Dual(0.0, 1.0)).dual == np.inf
-        assert np.sqrt(dd.Dual(0.0, 1.0)).real == 0.0
+        assert np.sqrt(dd.Dual(0.0, 1.0)).value == 0.0
         arr = np.sqrt(dd.Dual(np.array([0.0, 4.0]), np.array([1.0, 1.0])))
         assert arr.dual[0] == np.inf and arr.dual[1] == 0.25
         assert np.sqrt(dd.HyperDual(0.0, 1.0, 1.0, 0.0)).eps1 == np.inf
@@ -512,9 +512,9 @@ def test_sqrt_derivative_at_zero_is_inf():
 
 def test_log_of_negative_is_nan():
     with np.errstate(divide="ignore", invalid="ignore"):
-        assert np.isnan(np.log(dd.Dual(-1.0, 1.0)).real)
-        assert np.isnan(np.log(dd.HyperDual(-2.0, 1.0, 1.0, 0.0)).real)
+        assert np.isnan(np.log(dd.Dual(-1.0, 1.0)).value)
+        assert np.isnan(np.log(dd.HyperDual(-2.0, 1.0, 1.0, 0.0)).value)
         arr = np.log(dd.Dual(np.array([-1.0, np.e]), np.ones(2)))
-        assert np.isnan(arr.real[0]) and arr.real[1] == 1.0
+        assert np.isnan(arr.value[0]) and arr.value[1] == 1.0
         assert arr.dual[1] == 1.0 / np.e
-        assert np.log(dd.Dual(0.0, 1.0)).real == -np.inf
+        assert np.log(dd.Dual(0.0, 1.0)).value == -np.inf
