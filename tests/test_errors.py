@@ -260,3 +260,36 @@ def test_constant_f_has_zero_derivatives():
     assert dd.second_derivative(lambda t: 5.0, 2.0) == 0.0
     val, jv = dd.jvp(lambda t: 7.0, 1.0, 1.0)
     assert val == 7.0 and jv == 0.0
+
+
+DRIVER_CALLS = {
+    "derivative": lambda f: dd.derivative(f, 0.0),
+    "second_derivative": lambda f: dd.second_derivative(f, 0.0),
+    "value_and_derivatives": lambda f: dd.value_and_derivatives(f, 0.0)[1:],
+    "gradient": lambda f: dd.gradient(lambda t: f(t[0]), np.array([0.0, 1.0])),
+    "hessian": lambda f: dd.hessian(lambda t: f(t[0]), np.array([0.0, 1.0])),
+    "jacobian": lambda f: dd.jacobian(lambda t: f(t[0]), np.array([0.0, 1.0])),
+    "jvp": lambda f: dd.jvp(f, 0.0, 1.0)[1],
+    "hvp": lambda f: dd.hvp(lambda t: f(t[0]), np.array([0.0, 1.0]), np.array([1.0, 0.0])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DRIVER_CALLS))
+def test_constant_branch_calls_f_once(name):
+    """sin(x)/x with its limit at 0 as a constant branch: the derivatives there are 0
+    (sinc'(0) = 0; the second derivative of the branch taken is 0 too), f runs once."""
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return 1.0 if x == 0 else np.sin(x) / x
+
+    out = DRIVER_CALLS[name](f)
+    assert len(calls) == 1
+    assert np.all(np.asarray(out, dtype=float) == 0.0)
+
+
+def test_masked_input_refused():
+    x = np.ma.masked_array([1.0, 2.0, 3.0], mask=[0, 1, 0])
+    with pytest.raises(TypeError, match="masked array"):
+        dd.gradient(lambda t: np.sum(t**2), x)
