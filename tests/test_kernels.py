@@ -824,3 +824,24 @@ def test_first_compile_is_announced_once(tmp_path):
     assert done.stderr.count("CompileNotice") == 1
     assert done.stderr.count("LOG dualdiff dualdiff: compiling kernels") == 1
     assert "python -m dualdiff precompile" in done.stderr
+
+
+@pytest.mark.parametrize("name", sorted(_kernels.abi.TEMPLATES))
+def test_scalar_packer_matches_the_documented_layout(name):
+    """The scalar-mode packer against the layout written out from the ABI's description:
+    header (k1, k2, shared), each component's address followed by its unit strides, then
+    the outputs' addresses; read back from the address the kernel will get."""
+    import ctypes
+
+    parts, operands = _kernels.abi.TEMPLATES[name]
+    comps = [(1 << 40) + 8 * i for i in range(parts * operands)]
+    outs = [(1 << 41) + 8 * i for i in range(parts)]
+    expected = [1, 1, 1]
+    strides = {2: (1, 2), 4: (1, 2, 2, 3)}[parts]
+    for j, c in enumerate(comps):
+        expected += [c] + [1] * strides[j % parts]
+    expected += outs
+    keep, address = _kernels.abi.scalar_packer(name)([1, *comps, *outs, 1])
+    got = list((ctypes.c_int64 * len(expected)).from_address(address))
+    assert got == expected
+    del keep

@@ -71,7 +71,6 @@ def _view(q, full: tuple, flat: tuple, keep: list) -> tuple:
 
 
 _KERNELS = registry.KERNELS
-_SCALAR_UNIT = ((1,), (1, 1), (1, 1), (1, 1, 1))
 _ndarray = np.ndarray
 _empty = np.empty
 
@@ -91,7 +90,7 @@ def _scalar_mode(op, operands, nparts, prm, parallel_threshold):
     """The common case, kept short: scalar mode, every component a C-contiguous float64
     array of one shape (or a seed). None sends the call to :func:`_general`."""
     shape = None
-    args = [1, 1, 0]
+    vals = [0]  # shared, then the component addresses, output addresses and a 1: abi
     flags = ""
     shared = nparts == 4
     for o in operands:
@@ -99,17 +98,17 @@ def _scalar_mode(op, operands, nparts, prm, parallel_threshold):
             return None
         if shared and o[1] is not o[2]:
             shared = False
-        i = 0
+        first = True
         for q in o:
             if type(q) is not _ndarray:
                 return None
-            if i:
+            if first:
+                first = False
+            else:
                 base = q.base
                 if base is ZERO or base is ONE:
                     flags += "Z" if base is ZERO else "O"
-                    args.append(_UNSEEN_ID)
-                    args.extend(_SCALAR_UNIT[i])
-                    i += 1
+                    vals.append(_UNSEEN_ID)
                     continue
                 flags += "A"
             if q.dtype is not _F8 or not q.flags.c_contiguous:
@@ -118,32 +117,37 @@ def _scalar_mode(op, operands, nparts, prm, parallel_threshold):
                 shape = q.shape
             elif q.shape != shape:
                 return None
-            args.append(id(q))
-            args.extend(_SCALAR_UNIT[i])
-            i += 1
-    key = (_TEMPLATE_OF[nparts, len(operands)], op, flags)
+            vals.append(id(q))
+    template = _TEMPLATE_OF[nparts, len(operands)]
+    key = (template, op, flags)
     fn = _KERNELS.get(key) or registry.get(*key)
     if fn is None:
         return None
     n = operands[0][0].size
-    if shared:
-        args[2] = 1
     alloc = _empty if 8 * n < memory.POOLED else memory.empty
     r, e1 = alloc(shape), alloc(shape)
-    outs = (r, e1) if nparts == 2 else (r, e1, e1 if shared else alloc(shape), alloc(shape))
-    for out in outs:
-        args.append(id(out))
-    packed = array("q", args)
-    if n < parallel_threshold:
-        fn(0, n, prm, packed.buffer_info()[0])
+    if nparts == 2:
+        outs = (r, e1)
+        vals += (id(r), id(e1), 1)
     else:
-        threads.launch(fn, n, n, prm, packed.buffer_info()[0], parallel_threshold)
+        e2 = e1 if shared else alloc(shape)
+        e12 = alloc(shape)
+        outs = (r, e1, e2, e12)
+        vals += (id(r), id(e1), id(e2), id(e12), 1)
+        vals[0] = shared
+    keep, address = _PACK[template](vals)
+    if n < parallel_threshold:
+        fn(0, n, prm, address)
+    else:
+        threads.launch(fn, n, n, prm, address, parallel_threshold)
+    del keep
     if not shape:
         return tuple(float(p) for p in outs)
     return outs
 
 
 _TEMPLATE_OF = {(p, m): abi.template(p, m) for p in (2, 4) for m in (1, 2)}
+_PACK = {name: abi.scalar_packer(name) for name in abi.TEMPLATES}
 
 
 def _general(op, operands: tuple, labels: tuple, prm: float, parallel_threshold: int):

@@ -24,6 +24,9 @@ every array alive until the call returns.
 from __future__ import annotations
 
 import ctypes
+import operator
+import struct
+from array import array
 
 import numpy as np
 
@@ -86,3 +89,47 @@ def data_offset_ok() -> bool:
             ok &= ctypes.c_void_p.from_address(id(arr) + DATA_OFFSET).value == (address or None)
         _CHECKED.append(ok)
     return _CHECKED[0]
+
+
+BYTES_OFFSET = bytes.__basicsize__ - 1
+"""Bytes from a ``bytes`` object's address to its first byte (CPython's ``ob_sval``; the
+basic size counts the trailing NUL). Verified once per process by :func:`scalar_packer`."""
+
+
+def _bytes_offset_ok() -> bool:
+    probe = struct.pack("3q", 1, -2, 1 << 62)
+    return ctypes.string_at(id(probe) + BYTES_OFFSET, len(probe)) == probe
+
+
+def scalar_packer(name: str):
+    """``pack(values) -> (keep, address)``: the ``args`` array of template ``name`` in scalar
+    mode (``k1 = k2 = 1``, every operand C-contiguous, so every stride is 1).
+
+    ``values`` is ``[shared, *component_addresses, *output_addresses, 1]`` (the trailing 1
+    fills the header's direction counts and every stride). One C-level gather and one
+    ``struct`` pack build the array: measured 0.45 us against 1.1 us for ``array("q", list)``
+    of the same 19 numbers, a fifth of the kernel layer's own work per call. The result is an
+    immutable ``bytes`` read in place at :data:`BYTES_OFFSET` where that offset holds, else an
+    ``array`` (``keep`` must stay alive until the kernel returns).
+    """
+    comps, outs, length = offsets(name)
+    index = [len(comps) + len(outs) + 1] * length
+    index[HEADER.index("shared")] = 0
+    for j, pos in enumerate(comps + outs):
+        index[pos] = 1 + j
+    gather = operator.itemgetter(*index)
+    pack = struct.Struct(f"{length}q").pack
+    if _bytes_offset_ok():
+        offset = BYTES_OFFSET
+
+        def packed(values):
+            b = pack(*gather(values))
+            return b, id(b) + offset
+
+    else:  # pragma: no cover - a CPython whose bytes layout differs
+
+        def packed(values):
+            a = array("q", gather(values))
+            return a, a.buffer_info()[0]
+
+    return packed
