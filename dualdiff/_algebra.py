@@ -81,6 +81,23 @@ def filled(value: np.ndarray, shape: tuple) -> np.ndarray:
 _FILLED: dict = {}
 
 
+def is_complex(p) -> bool:
+    """True for a complex component: a Python complex, or anything with a complex ``dtype``
+    (an ndarray, a numpy scalar, a dual number whose components are complex)."""
+    t = type(p)
+    if t is float:
+        return False
+    if t is complex:
+        return True
+    dtype = getattr(p, "dtype", None)
+    return dtype is not None and dtype.kind == "c"
+
+
+def py_scalar(p):
+    """A 0-d component as a Python float, or a Python complex where it is complex."""
+    return complex(p) if is_complex(p) else float(p)
+
+
 def _is(v, const) -> bool:
     return type(v) is np.ndarray and v.base is const
 

@@ -24,7 +24,9 @@ cause: numpy replaces the error of any object that has ``__getitem__``.)
 The numpy protocols are added on top by :mod:`dualdiff._protocols`; nothing here imports the
 dispatch, so this module is a leaf of the import graph.
 
-A number is a tuple of *components* (``value`` first), each a Python float or a float64 ndarray.
+A number is a tuple of *components* (``value`` first), each a Python float or a float64 ndarray,
+or, for complex numbers, a Python complex or a complex128 ndarray (a derivative part may stay
+real when the value is complex, never the other way round: see :func:`promote`).
 Every component has the shape of ``value`` followed by its *direction axes*, labelled as in
 :mod:`dualdiff._algebra` (``""``, ``"y"``, ``"z"``, ``"yz"``). A linear operation (reshape,
 indexing, sum, concatenate, ...) acts on every component alike, with the direction axes kept
@@ -36,27 +38,43 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
+from ._algebra import is_complex, py_scalar
 from ._errors import FILL_IDIOM, DerivativeLossError, loss_message
 
 
 def as_float_component(value, name: str):
-    """Convert a user-given component to a Python float or a float64 ndarray (a copy)."""
+    """Convert a user-given component to a Python float or complex, or a float64 or complex128
+    ndarray (a copy). Real input stays real: complex is used only where the input is complex."""
     t = type(value)
     if t is float or t is int:
         return float(value)
+    if t is complex:
+        return value
     if isinstance(value, DualBase):
         raise TypeError(
             f"{name} must be a number or an array of numbers, not {type(value).__name__}; "
             "nesting dual numbers is not supported (use HyperDual for second derivatives)"
         )
     arr = np.array(value)
-    if arr.dtype.kind not in "biuf":
+    kind = arr.dtype.kind
+    if kind == "c":
+        arr = arr.astype(np.complex128, copy=False)
+        return complex(arr) if arr.ndim == 0 else arr
+    if kind not in "biuf":
         raise TypeError(
-            f"{name} must be real numeric (bool, int or float), got dtype {arr.dtype}"
-            + ("; complex numbers are not supported" if arr.dtype.kind == "c" else "")
+            f"{name} must be numeric (bool, int, float or complex), got dtype {arr.dtype}"
         )
     arr = arr.astype(np.float64, copy=False)
     return float(arr) if arr.ndim == 0 else arr
+
+
+def promote(value, parts):
+    """``value`` made complex where a derivative part is complex (one of the rules of complex
+    numbers here: a number with a complex derivative part has a complex value, so that the
+    value's dtype alone tells the ufunc dispatch which calculus applies)."""
+    if is_complex(value) or not any(is_complex(p) for p in parts):
+        return value
+    return complex(value) if type(value) is float else np.asarray(value, dtype=np.complex128)
 
 
 def fit_component(comp, shape: tuple, dirs_shape: tuple | None, name: str):
@@ -78,7 +96,7 @@ def fit_component(comp, shape: tuple, dirs_shape: tuple | None, name: str):
     if cshape == full:
         return comp, dirs_shape
     if not full:
-        return float(comp), dirs_shape
+        return py_scalar(comp), dirs_shape
     try:
         return np.array(np.broadcast_to(comp, full)), dirs_shape
     except ValueError:
@@ -210,24 +228,36 @@ class DualBase(NDArrayOperatorsMixin):
 
     @property
     def dtype(self):
-        """Always ``float64``: every component is stored in double precision."""
+        """``complex128`` when a component is complex, else ``float64`` (double precision)."""
+        if any(is_complex(p) for p in self._parts()):
+            return np.dtype(np.complex128)
         return np.dtype(np.float64)
 
     # -- numpy's meanings of the complex parts. The value part has its own name (``value``):
     # numpy code that writes ``x.real`` on real data means ``x`` itself, derivative included.
+    # real, imag and conj are real-linear, so they act on every component alike: the
+    # derivative of Re z(t) along a real t is Re z'(t) (see docs, "Complex numbers").
     @property
     def real(self):
-        """The real part as numpy means it: for real data, the number itself (derivatives kept)."""
-        return self
+        """The real part as numpy means it, derivatives included (``Re`` of every component);
+        for real data the number itself."""
+        if not is_complex(self.value):
+            return self
+        return self._map(_real_part)
 
     @property
     def imag(self):
-        """The imaginary part as numpy means it: for real data, zero (value and derivatives)."""
-        return self.zeros_like_parts(np.zeros(self.shape) if self.shape else 0.0)
+        """The imaginary part as numpy means it (``Im`` of every component); for real data,
+        zero (value and derivatives)."""
+        if not is_complex(self.value):
+            return self.zeros_like_parts(np.zeros(self.shape) if self.shape else 0.0)
+        return self._map(_imag_part)
 
     def conj(self):
-        """The complex conjugate: for real data, the number itself."""
-        return self
+        """The complex conjugate of every component; for real data, the number itself."""
+        if not is_complex(self.value):
+            return self
+        return self._map(_conj_part)
 
     conjugate = conj
 
@@ -291,11 +321,22 @@ class DualBase(NDArrayOperatorsMixin):
         idx = _index_tuple(idx)
         value = self.lift(value)
         check_compatible(self, value)  # a scalar-mode value must not broadcast over directions
+        if is_complex(value.value) and not is_complex(self.value):
+            raise TypeError(
+                f"cannot write a complex number into a real {type(self).__name__} array (its "
+                "imaginary part would be lost); build a complex one to fill: "
+                "np.zeros_like(x, dtype=complex)"
+            )
         names = self._NAMES
         seen = []
         for name, v, lab in zip(names, value._parts(), self._labels()):
             p = getattr(self, name)
-            if not isinstance(p, np.ndarray) or not p.flags.writeable or any(p is s for s in seen):
+            if is_complex(v) and not is_complex(p):  # a real derivative part of a complex x
+                p = np.array(p, dtype=np.complex128)
+                object.__setattr__(self, name, p)
+            elif (
+                not isinstance(p, np.ndarray) or not p.flags.writeable or any(p is s for s in seen)
+            ):
                 p = np.array(p)
                 object.__setattr__(self, name, p)
             seen.append(p)
@@ -466,10 +507,23 @@ class DualBase(NDArrayOperatorsMixin):
 
 
 def _finish(x):
-    """0-d results go back to Python floats so the scalar fast paths apply again."""
-    if type(x.value) is not float and np.ndim(x.value) == 0:
-        return x._map(lambda p, nt: p if nt else float(p))
+    """0-d results go back to Python floats (or complex) so the scalar fast paths apply again."""
+    t = type(x.value)
+    if t is not float and t is not complex and np.ndim(x.value) == 0:
+        return x._map(lambda p, nt: p if nt else py_scalar(p))
     return x
+
+
+def _real_part(p, nt):
+    return p.real
+
+
+def _imag_part(p, nt):
+    return p.imag
+
+
+def _conj_part(p, nt):
+    return p.conjugate()
 
 
 def _index_tuple(idx) -> tuple:

@@ -13,7 +13,8 @@ chooses the path, in one place:
 3. otherwise the numpy path: the algebra of :mod:`dualdiff._algebra` on arrays.
 
 Operands are *component tuples*: ``(real, dual)`` for a Dual, ``(real, eps1, eps2, eps12)``
-for a HyperDual, and ``(c,)`` for a constant (a float or a float64 array). ``labels`` are the
+for a HyperDual, and ``(c,)`` for a constant (a float or a float64 array; complex numbers
+take the numpy path, the kernels decline them). ``labels`` are the
 direction labels of the dual operand's components (see :mod:`dualdiff._algebra`). Results are
 component tuples with 0-d values as Python floats; nothing here knows the number types, and
 the kernels below never see them either.
@@ -43,7 +44,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _algebra as alg
-from ._algebra import ADD, POWER, PRODUCT, QUOTIENT, SUBTRACT, ZERO, filled
+from ._algebra import ADD, POWER, PRODUCT, QUOTIENT, SUBTRACT, ZERO, filled, is_complex, py_scalar
 from ._config import current
 from ._rules import power_const
 from ._scalar_path import SCALAR_UNARY, scalar_power
@@ -55,8 +56,12 @@ _Z = filled(ZERO, ())
 
 
 def _ieee(a):
-    """Python floats become numpy scalars so that ``1/0`` is ``inf``, not an exception."""
-    return np.float64(a) if type(a) is float else a
+    """Python floats (and complex) become numpy scalars so that ``1/0`` is ``inf``, not an
+    exception."""
+    t = type(a)
+    if t is float:
+        return np.float64(a)
+    return np.complex128(a) if t is complex else a
 
 
 def structural(parts: tuple) -> tuple:
@@ -78,11 +83,23 @@ def _all_floats(parts) -> bool:
     return True
 
 
+def _complex_scalars(parts) -> bool:
+    """A complex operand of Python scalars: no :mod:`math` path, the structural zeros of
+    Python floats apply (see the module docstring)."""
+    if type(parts[0]) is not complex:
+        return False
+    for p in parts:
+        t = type(p)
+        if t is not float and t is not complex:
+            return False
+    return True
+
+
 def finish(parts):
-    """0-d components back to Python floats so the scalar fast paths apply again."""
+    """0-d components back to Python floats (or complex) so the scalar fast paths apply."""
     if np.ndim(parts[0]):
         return parts
-    return tuple(p if type(p) is float or np.ndim(p) else float(p) for p in parts)
+    return tuple(p if type(p) is float or np.ndim(p) else py_scalar(p) for p in parts)
 
 
 def _kernel(op, operands, labels, prm=0.0):
@@ -135,6 +152,8 @@ def unary(rule, x: tuple, labels: tuple) -> tuple:
                 if not _has_nan(r[1:]):
                     return r
         x = structural(x)
+    elif _complex_scalars(x):
+        x = structural(x)
     else:
         k = _kernel(rule, (x,), labels)
         if k is not None:
@@ -146,14 +165,15 @@ def unary(rule, x: tuple, labels: tuple) -> tuple:
 def power(x: tuple, c: float, labels: tuple) -> tuple:
     """``x ** c`` for a constant scalar exponent ``c``."""
     order = len(x) >> 1
-    if _all_floats(x):
-        f = scalar_power(x[0], c, order)
+    real_c = not is_complex(c)
+    if _all_floats(x) or _complex_scalars(x):
+        f = scalar_power(x[0], c, order) if real_c and type(x[0]) is float else None
         if f is not None:
             r = (f[0], f[1] * x[1]) if order == 1 else alg.scalar_hyper_chain(*f, *x[1:])
             if not _has_nan(r[1:]):
                 return r
         x = structural(x)
-    else:
+    elif real_c:
         k = _kernel(POWER, (x,), labels, float(c))
         if k is not None:
             return k
@@ -172,7 +192,7 @@ def binary(op, x: tuple, y: tuple, labels: tuple) -> tuple:
         return _linear(op, x, y, xd, yd)  # size (a fused kernel moves the same bytes)
     if (op is PRODUCT and not (xd and yd)) or (op is QUOTIENT and not yd):
         return _scale(x, y, op is QUOTIENT)  # a constant factor or divisor: every part alike
-    if _all_floats(x) and _all_floats(y):
+    if (_all_floats(x) or _complex_scalars(x)) and (_all_floats(y) or _complex_scalars(y)):
         x = structural(x) if xd else x
         y = structural(y) if yd else y
     else:

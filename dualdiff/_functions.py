@@ -16,7 +16,15 @@ import numpy as np
 
 from . import _algebra as _alg
 from . import _engine as engine
-from ._base import DualBase, _finish, check_compatible, norm_axis, number_type, write_out
+from ._base import (
+    DualBase,
+    _finish,
+    as_float_component,
+    check_compatible,
+    norm_axis,
+    number_type,
+    write_out,
+)
 from ._errors import DerivativeLossError, UnsupportedFunctionError
 
 HANDLED_FUNCTIONS: dict = {}
@@ -759,10 +767,10 @@ def contract(spec_x: str, spec_y: str, spec_out: str, x, y):
     if xd and yd:
         check_compatible(x, y)
         return x._from(engine.contract(x._parts(), y._parts(), x._labels(), P))
-    if xd:
-        c = np.asarray(y, dtype=float)
+    if xd:  # a constant operand, complex or real, as the ufuncs lift it
+        c = as_float_component(y, "operand")
         return _finish(x._map(lambda p, nt: P(p, _nt_labels(nt), c, "")))
-    c = np.asarray(x, dtype=float)
+    c = as_float_component(x, "operand")
     return _finish(y._map(lambda p, nt: P(c, "", p, _nt_labels(nt))))
 
 

@@ -9,11 +9,15 @@ ufunc. The number types (:mod:`dualdiff.dual`, :mod:`dualdiff.hyperdual`) derive
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import _engine as engine
 from . import _functions, _ufuncs
 from ._base import DualBase, write_out
 from ._errors import UnsupportedFunctionError
 from ._rules import UNARY_RULES
+
+_F8 = np.dtype(np.float64)
 
 
 def dispatch_ufunc(ufunc, method, inputs, kwargs):
@@ -59,7 +63,8 @@ class ArrayNumber(DualBase):
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method == "__call__" and len(inputs) == 1 and not kwargs:
             rule = UNARY_RULES.get(ufunc)  # the most common call, classified right here
-            if rule is not None:
+            v = self.value
+            if rule is not None and type(v) is not complex and getattr(v, "dtype", _F8) is _F8:
                 return self._from(engine.unary(rule, self._parts(), self._labels()))
         return dispatch_ufunc(ufunc, method, inputs, kwargs)
 

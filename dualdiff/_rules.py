@@ -415,6 +415,73 @@ def _remainder(x, y, order=2):
     return _kinked(f, 1.0 + 0.0 * n, -n, order)
 
 
+# ---------------------------------------------------------------- complex arguments
+# A complex dual number z + t·v (t a real infinitesimal) meets a holomorphic function g as
+# g(z) + g'(z)·v·t: the chain rule is the same, with the complex derivative as coefficient.
+# The rules below are checked on complex points against mpmath (tests/test_complex.py).
+
+HOLOMORPHIC = frozenset(
+    {
+        np.sqrt, np.square, np.reciprocal, np.exp, np.exp2, np.expm1, np.log, np.log2,
+        np.log10, np.log1p, np.sin, np.cos, np.tan, np.arcsin, np.arccos, np.arctan, np.sinh,
+        np.cosh, np.tanh, np.arctanh, np.power, np.float_power,
+    }
+)  # fmt: skip
+"""Ufuncs whose rule is also their complex derivative, on numpy's principal branches. Their
+formulas serve complex arguments unchanged (``arcsin'`` = ``1/sqrt((1 - z)(1 + z))`` is the
+principal branch's derivative off the cuts), except where :data:`COMPLEX_UNARY_RULES` or
+:data:`COMPLEX_BINARY_RULES` give a complex form."""
+
+COMPLEX_UNARY_RULES: dict = {}
+COMPLEX_BINARY_RULES: dict = {}
+"""The hand-written exceptions for complex arguments, each with its reason below."""
+
+
+@unary(np.arcsinh, table=COMPLEX_UNARY_RULES)
+def _arcsinh_complex(x, order=2):
+    # np.hypot(1, x) (overflow-safe for real x) has no complex loop: 1/sqrt(1 + z²) instead.
+    g = 1.0 / np.sqrt(1.0 + x * x)
+    return np.arcsinh(x), g, (-x * g * g * g if order > 1 else None)
+
+
+@unary(np.arccosh, table=COMPLEX_UNARY_RULES)
+def _arccosh_complex(x, order=2):
+    # numpy's branch is log(z + sqrt(z + 1)·sqrt(z - 1)), whose derivative is
+    # 1/(sqrt(z - 1)·sqrt(z + 1)): not 1/sqrt((z - 1)(z + 1)) for Re z < 0.
+    g = 1.0 / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0))
+    return np.arccosh(x), g, (-x * g * g * g if order > 1 else None)
+
+
+def _power_complex(x, y, order=2):
+    # d/dy x**y = x**y log x with the principal log (the real rule's log|x| is the real part
+    # of it, kept for real x < 0); 0 at x == 0 as in the real rule.
+    f = np.power(x, y)
+    ym1 = np.power(x, y - 1.0)
+    lx = np.log(np.where(x == 0.0, 1.0, x))
+    fy = np.where(x == 0.0, 0.0, f * lx)
+    fx = np.where(y == 0.0, 0.0, y * ym1)
+    if order < 2:
+        return f, fx, fy, None, None, None
+    fxy = np.where(x == 0.0, 0.0, ym1 * (1.0 + y * lx))
+    fyy = np.where(x == 0.0, 0.0, fy * lx)
+    fxx = np.where((y == 0.0) | (y == 1.0), 0.0, y * (y - 1.0) * np.power(x, y - 2.0))
+    return f, fx, fy, fxx, fxy, fyy
+
+
+binary(np.power, table=COMPLEX_BINARY_RULES)(_power_complex)
+binary(np.float_power, table=COMPLEX_BINARY_RULES)(_power_complex)
+
+
+def complex_rule(ufunc, nin: int):
+    """The rule of ``ufunc`` for complex arguments, or None where it has none (not
+    holomorphic, or no complex form in numpy)."""
+    table = COMPLEX_UNARY_RULES if nin == 1 else COMPLEX_BINARY_RULES
+    rule = table.get(ufunc)
+    if rule is None and ufunc in HOLOMORPHIC:
+        rule = (UNARY_RULES if nin == 1 else BINARY_RULES).get(ufunc)
+    return rule
+
+
 # ---------------------------------------------------------------- the scalar path
 
 

@@ -14,10 +14,10 @@ import sys
 import numpy as np
 
 from . import _engine as engine
-from ._algebra import ADD, PRODUCT, QUOTIENT, SUBTRACT
+from ._algebra import ADD, PRODUCT, QUOTIENT, SUBTRACT, is_complex
 from ._base import DualBase, as_float_component, check_compatible, number_type
 from ._errors import UnsupportedFunctionError
-from ._rules import BINARY_RULES, UNARY_RULES
+from ._rules import BINARY_RULES, UNARY_RULES, complex_rule
 
 LINEAR_UFUNCS = frozenset({np.add, np.subtract, np.negative, np.positive, np.conjugate})
 """Act on every component alike."""
@@ -73,6 +73,15 @@ UNSUPPORTED_UFUNCS = {
 if hasattr(np, "bitwise_count"):
     UNSUPPORTED_UFUNCS[np.bitwise_count] = "it works on integers or bits only"
 
+NOT_COMPLEX_DIFFERENTIABLE = {
+    np.maximum: "complex numbers are ordered lexicographically, which has no derivative",
+    np.minimum: "complex numbers are ordered lexicographically, which has no derivative",
+    np.fmax: "complex numbers are ordered lexicographically, which has no derivative",
+    np.fmin: "complex numbers are ordered lexicographically, which has no derivative",
+}
+"""Ufuncs numpy defines for complex numbers that have no derivative there (with the reason);
+the others without a complex rule have no complex loop in numpy."""
+
 _special_loaded = False
 
 
@@ -101,7 +110,7 @@ def real_of(x):
 
 
 def _constant(c):
-    """A constant operand as a float or a float64 array (lifted once per call)."""
+    """A constant operand as a float or a float64 array, or complex (lifted once per call)."""
     return as_float_component(c, "operand")
 
 
@@ -122,13 +131,63 @@ def call_ufunc(ufunc, inputs):
     return _binary(ufunc, *inputs)
 
 
+def _complex_unsupported(ufunc):
+    reason = NOT_COMPLEX_DIFFERENTIABLE.get(ufunc)
+    if reason is None:
+        reason = (
+            "numpy does not define it for complex numbers"
+            if not any("D" in t.split("->")[0] for t in ufunc.types)
+            else "it has no complex derivative rule in dualdiff"
+        )
+    return UnsupportedFunctionError(
+        f"np.{ufunc.__name__} is not supported on complex dual numbers: {reason}"
+    )
+
+
+def _abs(x):
+    """``|z| = hypot(Re z, Im z)``: the hypot rule on the real and imaginary parts (real
+    duals), so ``d|z| = Re(conj(z)·dz)/|z|`` and its second derivatives come from the table;
+    ``nan`` at ``z = 0``, where ``|z|`` has no derivative along any complex direction."""
+    return np.hypot(x.real, x.imag)
+
+
+def _sign(x):
+    """numpy's complex ``sign(z) = z/|z|`` (0 at 0)."""
+    zero = x.value == 0
+    return np.where(zero, 0.0, x / np.where(zero, 1.0, _abs(x)))
+
+
+NON_HOLOMORPHIC_UFUNCS = {np.absolute: _abs, np.sign: _sign, np.conjugate: lambda x: x.conj()}
+"""Complex ufuncs that are not holomorphic, written with the real-linear maps (real, imag,
+conj) and real rules: their derivative is the directional derivative of the map of real and
+imaginary parts (the convention of :class:`~dualdiff.Dual`)."""
+
+
+def _complex_unary(ufunc, x):
+    rule = complex_rule(ufunc, 1)
+    if rule is not None:
+        return x._from(engine.unary(rule, x._parts(), x._labels()))
+    fn = NON_HOLOMORPHIC_UFUNCS.get(ufunc)
+    if fn is not None:
+        return fn(x)
+    if ufunc is np.negative:
+        return -x
+    if ufunc is np.positive:
+        return x
+    if ufunc is np.rint:  # locally constant, as on real data
+        return x.zeros_like_parts(np.rint(x.value))
+    raise _complex_unsupported(ufunc)
+
+
 def _unary(ufunc, x):
+    if is_complex(x.value):
+        return _complex_unary(ufunc, x)
     rule = _rule(UNARY_RULES, ufunc)
     if rule is not None:
         return x._from(engine.unary(rule, x._parts(), x._labels()))
     if ufunc is np.negative:
         return -x
-    if ufunc is np.positive or ufunc is np.conjugate:
+    if ufunc is np.positive or ufunc is np.conjugate:  # conj of real data is itself
         return x
     if ufunc in LOCALLY_CONSTANT_UFUNCS:
         return x.zeros_like_parts(ufunc(x.value))
@@ -143,13 +202,18 @@ def _binary(ufunc, x, y):
     proto = x if xd else y
     if ufunc in LOCALLY_CONSTANT_UFUNCS:
         return proto.zeros_like_parts(ufunc(real_of(x), real_of(y)))
-    op = ALGEBRA_OPS.get(ufunc)
-    if op is None:
-        op = _rule(BINARY_RULES, ufunc)
-        if op is None:
-            raise _unsupported(ufunc)
     xp = x._parts() if xd else (_constant(x),)
     yp = y._parts() if yd else (_constant(y),)
+    op = ALGEBRA_OPS.get(ufunc)
+    if op is None:
+        if is_complex(xp[0]) or is_complex(yp[0]):
+            op = complex_rule(ufunc, 2)
+            if op is None:
+                raise _complex_unsupported(ufunc)
+        else:
+            op = _rule(BINARY_RULES, ufunc)
+            if op is None:
+                raise _unsupported(ufunc)
     if not yd and ufunc in POWER_UFUNCS and np.ndim(yp[0]) == 0:
         return proto._from(engine.power(xp, yp[0], proto._labels()))
     return proto._from(engine.binary(op, xp, yp, proto._labels()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _algebra as alg
-from ._base import as_float_component, fit_component
+from ._base import as_float_component, fit_component, promote
 from ._protocols import ArrayNumber, binary_operator
 from ._scalar_path import SCALAR_UNARY, scalar_power
 
@@ -43,13 +43,13 @@ class Dual(ArrayNumber):
 
     Parameters
     ----------
-    value : float or array_like
+    value : float, complex or array_like
         The value ``a``.
-    dual : float or array_like, default 0.0
+    dual : float, complex or array_like, default 0.0
         The derivative part ``b``: the shape of ``value`` (one direction), or that shape
         followed by one axis of ``k`` directions (vector mode: ``k`` directional derivatives
         ride on one evaluation). A scalar or a shape that broadcasts to ``value``'s is
-        broadcast.
+        broadcast. Complex components give a complex dual number (see Notes).
 
     Attributes
     ----------
@@ -67,6 +67,14 @@ class Dual(ArrayNumber):
     See Also
     --------
     HyperDual : first and second derivatives at once.
+
+    Notes
+    -----
+    Complex numbers: ``Dual(z, v)`` with complex ``z`` (or ``v``) is ``z + t·v`` for a *real*
+    infinitesimal ``t``, so ``f(Dual(z, v)).dual`` is ``d/dt f(z + t·v)`` at ``t = 0``: the
+    directional derivative along ``v`` of ``f`` seen as a map of the real and imaginary parts
+    (what JAX's ``jvp`` gives). For holomorphic ``f`` it is ``f'(z)·v``; for ``np.abs`` it is
+    ``Re(conj(z)·v)/|z|``. Any complex component makes the value complex.
 
     Examples
     --------
@@ -100,6 +108,7 @@ class Dual(ArrayNumber):
         dual, dirs = fit_component(as_float_component(dual, "dual"), np.shape(value), None, "dual")
         if len(dirs) > 1:
             raise ValueError(f"dual may have at most one direction axis, got shape {dirs}")
+        value = promote(value, (dual,))
         self.value = value
         self.dual = dual
         self._d = "y" if dirs else ""

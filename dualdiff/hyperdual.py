@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _algebra as alg
-from ._base import as_float_component, fit_component
+from ._base import as_float_component, fit_component, promote
 from ._protocols import ArrayNumber, binary_operator
 from ._scalar_path import SCALAR_UNARY, scalar_power
 
@@ -58,8 +58,10 @@ class HyperDual(ArrayNumber):
 
     Parameters
     ----------
-    value, eps1, eps2, eps12 : float or array_like
-        Components (``eps1``, ``eps2``, ``eps12`` default to 0). In vector mode ``eps1`` has
+    value, eps1, eps2, eps12 : float, complex or array_like
+        Components (``eps1``, ``eps2``, ``eps12`` default to 0); complex components give a
+        complex hyper-dual number, ``z + t1·b + t2·c + t1·t2·d`` for real ``t1, t2`` (see
+        :class:`Dual` and the documentation's "Complex numbers"). In vector mode ``eps1`` has
         the shape of ``value`` followed by ``k1`` directions, ``eps2`` by ``k2`` and ``eps12``
         by ``(k1, k2)``; ``eps12[..., i, j]`` is then the second derivative along directions
         ``i`` and ``j``.
@@ -126,7 +128,7 @@ class HyperDual(ArrayNumber):
         if len(k1) > 1 or len(k2) > 1:
             raise ValueError("eps1 and eps2 may each have at most one direction axis")
         eps12, _ = fit_component(as_float_component(eps12, "eps12"), shape, k1 + k2, "eps12")
-        self.value = value
+        self.value = promote(value, (eps1, eps2, eps12))
         self.eps1 = eps1
         self.eps2 = eps1 if (same and k1 == k2) else eps2
         self.eps12 = eps12

@@ -22,7 +22,7 @@ from array import array
 
 import numpy as np
 
-from .._algebra import ONE, ZERO, AlgebraOp
+from .._algebra import ONE, ZERO, AlgebraOp, is_complex
 from . import abi, memory, registry, threads
 
 __all__ = ["FALLBACKS", "run", "compiled_kernels", "after_fork"]
@@ -34,6 +34,7 @@ FALLBACKS: dict[str, str] = {
     "moves the same bytes as a fused kernel, for less call overhead",
     "matmul, dot, einsum, reductions": "not elementwise",
     "a direction axis of length 0 on a non-empty array": "nothing to loop over",
+    "complex numbers": "the kernels are compiled for float64 components only",
 }
 """What always takes the numpy path, and why."""
 
@@ -68,6 +69,11 @@ def _view(q, full: tuple, flat: tuple, keep: list) -> tuple:
         arr = np.ascontiguousarray(arr)
     keep.append(arr)
     return id(arr), [s >> 3 for s in arr.strides]
+
+
+def _real_number(q) -> bool:
+    """A component the kernels can read as float64 without losing anything."""
+    return not is_complex(q) and getattr(q, "dtype", _F8).kind in "biuf"
 
 
 _KERNELS = registry.KERNELS
@@ -184,6 +190,12 @@ def _general(op, operands: tuple, labels: tuple, prm: float, parallel_threshold:
     flags = []
     keep: list = []
     for o in operands:
+        for q in o:  # float64 only: a complex component (or constant) takes the numpy path
+            if type(q) is _ndarray:
+                if q.dtype is not _F8:
+                    return None
+            elif type(q) is not float and not _real_number(q):
+                return None
         if len(o) == 1:  # a constant: its derivative parts are structurally absent
             obj, strides = _view(o[0], shape, (n,), keep)
             args.append(obj)
