@@ -177,12 +177,22 @@ def _size(a, axis=None):
 
 @implements(np.iscomplexobj)
 def _iscomplexobj(x):
-    return False
+    return x.dtype.kind == "c"
 
 
 @implements(np.isrealobj)
 def _isrealobj(x):
-    return True
+    return x.dtype.kind != "c"
+
+
+@implements(np.angle)
+def _angle(z, deg=False):
+    """``arg z = arctan2(Im z, Re z)`` (numpy's formula), by the arctan2 rule on the real and
+    imaginary parts: ``d arg z = Im(conj(z)·dz)/|z|²``. Real data: locally constant (0 or π)."""
+    if not _alg.is_complex(z.value):
+        return z.zeros_like_parts(np.angle(z.value, deg))
+    a = np.arctan2(z.imag, z.real)
+    return a * (180.0 / np.pi) if deg else a
 
 
 @implements(np.real)
@@ -329,7 +339,7 @@ def _diag(v, k=0):
     cols = np.arange(v.shape[0]) + max(k, 0)
 
     def build(p, nt):
-        out = np.zeros((n, n) + _tail(p, nt))
+        out = np.zeros((n, n) + _tail(p, nt), dtype=np.result_type(p))
         out[rows, cols] = p
         return out
 
@@ -423,14 +433,17 @@ def _real(v):
 
 
 def _plain_dtype(dtype) -> bool:
-    return dtype is not None and np.dtype(dtype) != np.float64
+    return dtype is not None and np.dtype(dtype) not in (np.float64, np.complex128)
 
 
 def _filled(proto, shape, value, dtype):
+    """A dual array like ``proto`` (float64, or complex128 for a complex ``proto`` or
+    ``dtype=complex``); another ``dtype`` gives a plain array."""
     shape = proto.shape if shape is None else ((shape,) if np.ndim(shape) == 0 else tuple(shape))
     if _plain_dtype(dtype):
         return np.full(shape, value, dtype=dtype)
-    base = proto.zeros_like_parts(np.zeros(shape) if shape else 0.0)
+    dtype = proto.dtype if dtype is None else np.dtype(dtype)
+    base = proto.zeros_like_parts(np.zeros(shape, dtype) if shape else dtype.type(0).item())
     if isinstance(value, DualBase) or value != 0.0:
         if shape:
             base[...] = value
@@ -644,7 +657,15 @@ def _variance(a, axis, ddof, keepdims, where):
     n = int(np.prod([a.shape[i] for i in axes]))
     dev = a - _mean(a, axis=axes, keepdims=True)
     count = float(max(n - ddof, 0))
-    return dual_sum(dev * dev, axis=axes, keepdims=keepdims) / count, dev, axes
+    return dual_sum(_abs2(dev), axis=axes, keepdims=keepdims) / count, dev, axes
+
+
+def _abs2(y):
+    """``|y|²``: ``y·y`` on real data, ``(Re y)² + (Im y)²`` on complex data (real)."""
+    if not _alg.is_complex(y.value):
+        return y * y
+    re, im = y.real, y.imag
+    return re * re + im * im
 
 
 @implements(np.var)
@@ -705,7 +726,7 @@ def _norm(x, ord=None, axis=None, keepdims=False):
         s = np.max(np.abs(x.value), axis=axes, keepdims=True)
         s = np.where(s == 0.0, 1.0, s)
         y = x / s
-        res = np.sqrt(dual_sum(y * y, axis=axes, keepdims=True)) * s
+        res = np.sqrt(dual_sum(_abs2(y), axis=axes, keepdims=True)) * s
     elif ord == np.inf:
         res = dual_max(np.abs(x), axis=axes, keepdims=True)
     elif ord == -np.inf:

@@ -26,7 +26,7 @@ from numbers import Number
 import numpy as np
 
 from . import _tree
-from ._algebra import ONE, ZERO, filled
+from ._algebra import ONE, ZERO, filled, is_complex, py_scalar
 from ._base import DualBase
 from .dual import Dual
 from .dual import _new as _dual_new
@@ -35,9 +35,12 @@ from .hyperdual import _new as _hyper_new
 
 
 def as_input(x, name: str = "x"):
-    """``x`` as a float (scalar) or a float64 ndarray; ints and lists are accepted."""
+    """``x`` as a float (scalar) or a float64 ndarray, or complex / complex128 for complex
+    input; ints and lists are accepted."""
     if type(x) is float or type(x) is int:
         return float(x)
+    if type(x) is complex:
+        return x
     if isinstance(x, DualBase):
         raise TypeError(f"{name} must be plain numbers; got a {type(x).__name__}")
     if isinstance(x, np.ndarray) and type(x).__module__.startswith("numpy.ma"):
@@ -51,16 +54,16 @@ def as_input(x, name: str = "x"):
         arr = np.asarray(x)
     except (TypeError, ValueError) as err:
         raise TypeError(f"{name} must be a number or an array of numbers: {err}") from None
-    if arr.dtype.kind not in "biuf":
+    if arr.dtype.kind not in "biufc":
         raise TypeError(
-            f"{name} must be real numeric (bool, int or float); got dtype {arr.dtype}"
-            + (" (complex inputs are not supported)" if arr.dtype.kind == "c" else "")
+            f"{name} must be numeric (bool, int, float or complex); got dtype {arr.dtype}"
         )
+    dtype = np.complex128 if arr.dtype.kind == "c" else np.float64
     if arr.ndim == 0:
-        return float(arr)
+        return py_scalar(arr.astype(dtype))
     # A read-only float64 view (a copy only when the dtype differs): no copy per call, and
     # item assignment inside f copies before writing, so the caller's x is never modified.
-    arr = arr.astype(np.float64, copy=False).view()
+    arr = arr.astype(dtype, copy=False).view()
     arr.flags.writeable = False
     return arr
 
@@ -72,7 +75,7 @@ def basis(shape: tuple) -> np.ndarray:
 
 
 def seed_elementwise(x, order: int):
-    if type(x) is float:
+    if type(x) is float or type(x) is complex:
         return _dual_new(x, 1.0, "") if order == 1 else _hyper_new(x, 1.0, 1.0, 0.0, "", "")
     ones = filled(ONE, np.shape(x))
     if order == 1:
@@ -124,11 +127,13 @@ def _constant_result(y, seeded, driver):
 
 
 def _plain_value(y, driver: str, hint: str = ""):
-    """``y`` (a plain output of f) as float64, or a TypeError naming what f returned."""
+    """``y`` (a plain output of f) as float64 (complex128 if complex), or a TypeError naming
+    what f returned."""
     try:
         if y is None or isinstance(y, (str, bytes)):
             raise TypeError
-        return np.asarray(y, dtype=np.float64)
+        y = np.asarray(y)
+        return y.astype(np.complex128 if y.dtype.kind == "c" else np.float64)
     except (TypeError, ValueError):
         raise TypeError(
             f"{driver}: f returned {type(y).__name__}, not a number or an array of numbers{hint}"
@@ -137,10 +142,10 @@ def _plain_value(y, driver: str, hint: str = ""):
 
 def scalar_out(v):
     """0-d results as Python floats; arrays as writeable arrays the caller owns."""
-    if type(v) is float:
+    if type(v) is float or type(v) is complex:
         return v
     if np.ndim(v) == 0:
-        return float(v)
+        return py_scalar(v)
     return v if v.flags.writeable else np.array(v)
 
 
@@ -165,6 +170,8 @@ def finish(v, dtype):
     if dtype is None:
         return scalar_out(v)
     v = np.asarray(v)
+    if v.dtype.kind == "c":  # float32 in, complex out: complex64
+        dtype = np.result_type(dtype, np.complex64)
     return dtype.type(v) if v.ndim == 0 else v.astype(dtype)
 
 
@@ -209,8 +216,12 @@ class Inputs:
         self.single = self.tree is _tree.LEAF
         name = "x" if self.single else "a leaf of x"
         self.leaves = [as_input(v, name) for v in raw]
-        self.shapes = [() if type(v) is float else v.shape for v in self.leaves]
-        self.offsets = list(accumulate((math.prod(s) for s in self.shapes), initial=0))
+        self.shapes = [() if type(v) is float else np.shape(v) for v in self.leaves]
+        self.cplx = [is_complex(v) for v in self.leaves]
+        self.any_complex = any(self.cplx)
+        # a complex leaf of m elements takes 2m directions: e_i, then i·e_i (COMPLEX_INPUTS)
+        widths = (math.prod(s) << c for s, c in zip(self.shapes, self.cplx))
+        self.offsets = list(accumulate(widths, initial=0))
         self.n = self.offsets[-1]
         self.dtype = out_dtype(raw)
 
@@ -265,17 +276,21 @@ class Inputs:
         """Seeded leaves: ``kind`` is "basis" (x + e_i·ε), "ones" (x + 1·ε), "direction"
         (x + v·ε) or "hvp" (x + v·ε1 + e_i·ε2)."""
         if kind == "ones":
+            if self.any_complex:
+                return self._complex_ones(order)
             return [seed_elementwise(x, order) for x in self.leaves]
         if kind == "direction":
             return [Dual(x, d) for x, d in zip(self.leaves, v)]
-        if self.single and kind == "basis":
+        if self.single and kind == "basis" and not self.any_complex:
             return [seed_basis(self.leaves[0], order)]
-        if self.single:
+        if self.single and kind == "hvp":
             return [seed_hvp(self.leaves[0], v[0])]
         e = np.eye(self.n)
         out = []
         for j, x in enumerate(self.leaves):
-            ej = e[self.offsets[j] : self.offsets[j + 1]].reshape(self.shapes[j] + (self.n,))
+            o, m = self.offsets[j], math.prod(self.shapes[j])
+            ej = e[o : o + m] + 1j * e[o + m : o + 2 * m] if self.cplx[j] else e[o : o + m]
+            ej = ej.reshape(self.shapes[j] + (self.n,))
             if kind == "hvp":
                 out.append(HyperDual(x, v[j], ej, np.zeros(ej.shape)))
             elif order == 1:
@@ -284,33 +299,80 @@ class Inputs:
                 out.append(HyperDual(x, ej, ej, np.zeros(self.shapes[j] + (self.n, self.n))))
         return out
 
+    def _complex_ones(self, order: int) -> list:
+        """Seeds for the elementwise drivers when a leaf is complex, in vector mode: directions
+        ``1`` then ``i`` on the complex leaves (after ``1`` on the real leaves, if any), so
+        that :meth:`ones_part` can check the Cauchy-Riemann equations."""
+        mixed = not all(self.cplx)
+        out = []
+        for x, c in zip(self.leaves, self.cplx):
+            d = ([0.0 if c else 1.0] if mixed else []) + ([1.0, 1j] if c else [0.0, 0.0])
+            e = np.broadcast_to(np.array(d), np.shape(x) + (len(d),))
+            if order == 1:
+                out.append(Dual(x, e))
+            else:
+                out.append(HyperDual(x, e, 1.0, np.zeros(np.shape(x) + (len(d),))))
+        return out
+
+    def ones_part(self, part):
+        """The derivative part of an elementwise driver: ``part`` itself, or, with complex
+        leaves, the complex derivative (along ``1``) once checked against the direction ``i``
+        (see :func:`holomorphic`), plus the real leaves' part."""
+        if not self.any_complex:
+            return part
+        along_1 = holomorphic(part[..., -2], part[..., -1], self.driver)
+        return along_1 if all(self.cplx) else along_1 + part[..., 0]
+
+    def no_complex(self, alternative: str) -> None:
+        """Raise where this driver has no meaning for complex x (second order, batches)."""
+        if self.any_complex:
+            raise ValueError(
+                f"{self.driver} does not take complex x: a real-valued f of complex z has a "
+                "Hessian over the real and imaginary parts that one complex array cannot hold. "
+                f"{alternative}"
+            )
+
     def directions(self, v, driver: str) -> list:
         """The leaves of a direction ``v`` with the structure and shapes of x."""
         raw, tree = _tree.flatten_args(v) if self.multi else _tree.flatten(v)
         if tree != self.tree:
             raise ValueError(f"{driver}: the direction has a different structure from x")
         out = [as_input(d, "v") for d in raw]
-        for d, shape in zip(out, self.shapes):
+        for d, shape, c in zip(out, self.shapes, self.cplx):
             if np.shape(d) != shape:
                 raise ValueError(
                     f"{driver}: v has shape {np.shape(d)} but x has shape {shape}; they must match"
                 )
+            if is_complex(d) and not c:
+                raise TypeError(
+                    f"{driver}: v is complex but x is real; to move x in the complex plane "
+                    "pass it as complex (x + 0j), as JAX's jvp requires matching dtypes"
+                )
         return out
 
     # -- extraction
-    def blocks(self, part, lead: tuple):
+    def blocks(self, part, lead: tuple, complex_leaves: str = "holomorphic"):
         """``part`` (shape ``lead + (n,)``) cut into blocks ``lead + leaf shape``, structured
-        like x."""
-        if self.single:
+        like x.
+
+        A complex leaf's block is its directions ``e_i`` (``D_1``) and ``i·e_i`` (``D_i``):
+        ``complex_leaves="holomorphic"`` returns ``D_1``, the complex derivative, once checked
+        against ``D_i = i·D_1`` (:func:`holomorphic`); ``"gradient"`` returns
+        ``D_1 + i·D_i = ∂f/∂x + i·∂f/∂y`` of a real-valued f."""
+        if self.single and not self.any_complex:
             return finish(np.reshape(part, lead + self.shapes[0]), self.dtype)
-        o = self.offsets
-        return _tree.unflatten(
-            self.tree,
-            [
-                finish(np.reshape(part[..., o[j] : o[j + 1]], lead + s), self.dtype)
-                for j, s in enumerate(self.shapes)
-            ],
-        )
+        out = []
+        for j, s in enumerate(self.shapes):
+            o, m = self.offsets[j], math.prod(s)
+            b = part[..., o : o + m]
+            if self.cplx[j]:
+                im = part[..., o + m : o + 2 * m]
+                if complex_leaves == "gradient":
+                    b = b + 1j * im
+                else:
+                    b = holomorphic(b, im, self.driver)
+            out.append(finish(np.reshape(b, lead + s), self.dtype))
+        return out[0] if self.single else _tree.unflatten(self.tree, out)
 
     def blocks2(self, part):
         """A Hessian part of shape ``(n, n)`` as blocks ``H[a][b]``, structured x of x."""
@@ -344,6 +406,33 @@ class Inputs:
             "each row of the Jacobian. Use gradient (scalar f) or jacobian for partial "
             "derivatives, or jvp(f, x, np.ones_like(x)) if J @ 1 is what you want"
         )
+
+
+CR_RTOL = 1e-8
+"""Relative tolerance of the Cauchy-Riemann check: ``D_i`` (the derivative along ``i``) must
+equal ``i·D_1`` within ``CR_RTOL`` times the largest finite ``|D_1|``, ``|D_i|`` of the output.
+Holomorphic code meets it exactly, since multiplying by ``i`` commutes with every complex
+product and sum the algebra forms (the check has slack for BLAS contractions)."""
+
+
+def holomorphic(d1, di, driver: str):
+    """``d1``, the derivative along ``1``, once ``di`` (along ``i``) is ``i·d1``: else f is not
+    holomorphic at x and its complex derivative does not exist; a ValueError says what to use."""
+    d1, di = np.asarray(d1), np.asarray(di)
+    gap = np.abs(di - 1j * d1)
+    finite = np.isfinite(gap)
+    if finite.any():
+        scale = max(np.max(np.abs(d1), where=finite, initial=0.0),
+                    np.max(np.abs(di), where=finite, initial=0.0))  # fmt: skip
+        if np.any(gap[finite] > CR_RTOL * scale):
+            raise ValueError(
+                f"{driver}: f is not holomorphic at x (the Cauchy-Riemann equations fail: its "
+                "derivative along i is not i times its derivative along 1), so it has no "
+                "complex derivative. For the derivative along a complex direction v use "
+                "jvp(f, x, v); for a real-valued f, gradient(f, x) gives df/dRe(x) + "
+                "i·df/dIm(x)"
+            )
+    return d1
 
 
 def _scalar_number(v) -> bool:

@@ -98,6 +98,11 @@ def _dual_target(f, primals, argnums, args, kwargs, has_aux, batch_axis, driver)
     x = primals[i]
     if type(x) is float or type(x) is np.ndarray:
         return None
+    if isinstance(x, Dual) and x.dtype.kind == "c":
+        raise TypeError(
+            f"{driver}: nested drivers on a complex Dual are not supported; differentiate "
+            "the real and imaginary parts as separate real inputs"
+        )
     if not isinstance(x, Dual):
         leaves = _tree.flatten(x)[0]
         if any(isinstance(v, _seed.DualBase) for v in leaves):
@@ -128,6 +133,27 @@ def _scalar(numbers, out_tree, driver: str, alternative: str):
             f"for vector outputs use {alternative}"
         )
     return numbers[0]
+
+
+_SPLIT = (
+    "Differentiate with respect to the real and imaginary parts as real inputs: "
+    "hessian(lambda p: f(p[0] + 1j * p[1]), np.stack([z.real, z.imag])); for a holomorphic "
+    "f of one complex variable, second_derivative(f, z)."
+)
+
+
+def _real_valued(y):
+    """The output of ``gradient`` for complex x, which must be real-valued: a complex-typed
+    output is taken when its imaginary parts are exactly zero (``z * np.conj(z)``)."""
+    if y.dtype.kind != "c":
+        return y
+    if all(np.all(np.imag(p) == 0.0) for p in y._parts()):
+        return y.real
+    raise ValueError(
+        "gradient with complex x expects a real-valued f (then it returns df/dRe(x) + "
+        "i·df/dIm(x)); f returned a complex value. If f is real in exact arithmetic, return "
+        "np.real(...) of it; for a holomorphic f use derivative or jacobian"
+    )
 
 
 def _primals(x, v, driver: str):
@@ -184,7 +210,7 @@ def derivative(f: Callable, *x, argnums=0, args=(), kwargs=None, has_aux=False):
     inp = Inputs(f, x, argnums, args, kwargs, "derivative")
     numbers, out_tree, aux = inp.call(inp.seed("ones", 1), has_aux)
     inp.elementwise(numbers, out_tree)
-    return _aux(inp.values([y.dual for y in numbers], out_tree), aux, has_aux)
+    return _aux(inp.values([inp.ones_part(y.dual) for y in numbers], out_tree), aux, has_aux)
 
 
 def second_derivative(f: Callable, *x, argnums=0, args=(), kwargs=None, has_aux=False):
@@ -218,7 +244,11 @@ def value_and_derivatives(f: Callable, *x, argnums=0, args=(), kwargs=None, has_
     inp = Inputs(f, x, argnums, args, kwargs, "value_and_derivatives")
     numbers, out_tree, aux = inp.call(inp.seed("ones", 2), has_aux)
     inp.elementwise(numbers, out_tree)
-    parts = [inp.values([getattr(y, p) for y in numbers], out_tree) for p in _PARTS2]
+    parts = [
+        inp.values([getattr(y, p) if p == "value" else inp.ones_part(getattr(y, p))
+                    for y in numbers], out_tree)
+        for p in _PARTS2
+    ]  # fmt: skip
     return Derivatives(_aux(parts[0], aux, has_aux), parts[1], parts[2])
 
 
@@ -288,13 +318,16 @@ def value_and_gradient(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, ba
         return ValueAndGradient(Dual(y.value, y.eps2), grad)
     inp = Inputs(f, x, argnums, args, kwargs, "gradient")
     if batch_axis is not None:
+        inp.no_complex("Drop batch_axis.")
         b = Batch(inp, batch_axis)
         (y,), _, aux = inp.call(b.seed(1), has_aux)
         value, grad = b.value(y.value, y.shape, True), b.blocks(y.dual, y.shape, 1, True)
     else:
         numbers, out_tree, aux = inp.call(inp.seed("basis", 1), has_aux)
         y = _scalar(numbers, out_tree, "gradient", "jacobian")
-        value, grad = _seed.finish(y.value, inp.dtype), inp.blocks(y.dual, ())
+        if inp.any_complex:
+            y = _real_valued(y)
+        value, grad = _seed.finish(y.value, inp.dtype), inp.blocks(y.dual, (), "gradient")
     return ValueAndGradient(_aux(value, aux, has_aux), grad)
 
 
@@ -341,6 +374,7 @@ def jacobian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=N
         return Dual(np.reshape(y.eps1, shape), np.reshape(y.eps12, shape + outer))
     inp = Inputs(f, x, argnums, args, kwargs, "jacobian")
     if batch_axis is not None:
+        inp.no_complex("Drop batch_axis.")
         b = Batch(inp, batch_axis)
         (y,), _, aux = inp.call(b.seed(1), has_aux)
         return _aux(b.blocks(y.dual, y.shape, 1), aux, has_aux)
@@ -396,6 +430,7 @@ def value_gradient_hessian(
     ValueGradientHessian(value=1.0, gradient=array([3.]), hessian=array([[6.]]))
     """
     inp = Inputs(f, x, argnums, args, kwargs, "hessian")
+    inp.no_complex(_SPLIT)
     alt = "jacobian of jacobian, or hvp per output"
     if batch_axis is not None:
         b = Batch(inp, batch_axis)
@@ -426,6 +461,7 @@ def hvp(f: Callable, x, v, *, args=(), kwargs=None, has_aux=False):
     """
     primals, tangents, argnums = _primals(x, v, "hvp")
     inp = Inputs(f, primals, argnums, args, kwargs, "hvp")
+    inp.no_complex(_SPLIT)
     v = inp.directions(tangents, "hvp")
     numbers, out_tree, aux = inp.call(inp.seed("hvp", 2, v), has_aux)
     y = _scalar(numbers, out_tree, "hvp", "jacobian")
