@@ -849,7 +849,8 @@ def _dot(a, b, out=None):
 
 @implements(np.vdot)
 def _vdot(a, b):
-    return _dot(np.ravel(a), np.ravel(b))
+    """``Σ conj(a)·b`` over the flattened arrays (numpy conjugates the first argument)."""
+    return _dot(np.ravel(np.conj(a)), np.ravel(b))
 
 
 @implements(np.inner)

@@ -257,7 +257,7 @@ class Inputs:
             raise ValueError(f"{self.driver}: x has no leaves to differentiate")
         raw, out_tree = ([y], _tree.LEAF) if type(y) is type(seeded[0]) else _tree.flatten(y)
         numbers = [self._number(v, k, seeded[0], has_aux) for k, v in enumerate(raw)]
-        return numbers, out_tree, aux
+        return [_complex_parts(y) for y in numbers], out_tree, aux
 
     def _number(self, y, k: int, seed, has_aux: bool):
         kind = type(seed)
@@ -433,6 +433,15 @@ def holomorphic(d1, di, driver: str):
                 "i·df/dIm(x)"
             )
     return d1
+
+
+def _complex_parts(y):
+    """``y`` with complex derivative parts where its value is complex (inside a computation a
+    real part may stand for a complex one; a driver's derivatives have the output's dtype, as
+    JAX's tangents have the primal's)."""
+    if not is_complex(y.value) or all(is_complex(p) for p in y._parts()):
+        return y
+    return y._map(lambda p, nt: p if is_complex(p) else np.asarray(p, dtype=np.complex128))
 
 
 def _scalar_number(v) -> bool:
