@@ -5,6 +5,12 @@ product/quotient algebra, a contraction (matmul-like, routed by :mod:`dualdiff._
 to :mod:`dualdiff._functions`), or unsupported with a reason (see
 ``tests/test_ufunc_coverage.py``). Constants are lifted once (:func:`_constant`); the engine
 (:mod:`dualdiff._engine`) decides how the operation runs; the result is wrapped once.
+
+Complex operands (a complex value, or a complex constant) are classified apart: a ruled ufunc
+takes its complex rule (:func:`dualdiff._rules.complex_rule`: the holomorphic ones, with the
+listed complex forms), ``abs``, ``sign`` and ``conj`` are built from the real-linear maps and
+real rules (:data:`NON_HOLOMORPHIC_UFUNCS`), and every other ufunc raises, so no real formula
+ever meets a complex number.
 """
 
 from __future__ import annotations

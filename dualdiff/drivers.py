@@ -27,6 +27,14 @@ one evaluation with the directions of one point: f must treat the points indepen
 keep them on axis ``b`` of its output (first-order drivers check this at the cost of one
 extra direction, see :class:`dualdiff._seed.Batch`).
 
+Complex inputs (docs: "Complex numbers"). A complex ``z + t·v`` carries ``d/dt f(z + t·v)`` for
+a real ``t``: :func:`jvp` along a complex ``v`` is that directional derivative for any f.
+:func:`derivative`, :func:`jacobian`, :func:`second_derivative` and
+:func:`value_and_derivatives` seed each complex element along ``1`` and ``i`` and return the
+complex derivative once the Cauchy-Riemann equations hold (else ValueError: f is not
+holomorphic); :func:`gradient` of a real-valued f returns ``∂f/∂Re x + i·∂f/∂Im x`` (the
+conjugate of JAX's ``grad``); the second-order and batched drivers refuse complex x.
+
 The first-order drivers (:func:`derivative`, :func:`gradient`, :func:`jacobian`) also accept a
 :class:`Dual` ``x``, so they nest inside another first-order driver:
 ``jacobian(lambda y: gradient(f, y), x)`` equals ``hessian(f, x)`` and costs one hyper-dual

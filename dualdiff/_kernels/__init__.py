@@ -72,7 +72,8 @@ def _view(q, full: tuple, flat: tuple, keep: list) -> tuple:
 
 
 def _real_number(q) -> bool:
-    """A component the kernels can read as float64 without losing anything."""
+    """A component the kernels can read as float64 without losing anything: complex ones
+    (which :func:`_view` would cast, dropping the imaginary part) send the call to numpy."""
     return not is_complex(q) and getattr(q, "dtype", _F8).kind in "biuf"
 
 
@@ -190,13 +191,9 @@ def _general(op, operands: tuple, labels: tuple, prm: float, parallel_threshold:
     flags = []
     keep: list = []
     for o in operands:
-        for q in o:  # float64 only: a complex component (or constant) takes the numpy path
-            if type(q) is _ndarray:
-                if q.dtype is not _F8:
-                    return None
-            elif type(q) is not float and not _real_number(q):
-                return None
         if len(o) == 1:  # a constant: its derivative parts are structurally absent
+            if not _real_number(o[0]):
+                return None
             obj, strides = _view(o[0], shape, (n,), keep)
             args.append(obj)
             args.extend(strides)
@@ -224,6 +221,8 @@ def _general(op, operands: tuple, labels: tuple, prm: float, parallel_threshold:
                 args.append(id(q))
                 args.extend(unit[i])
                 continue
+            if not _real_number(q):
+                return None
             obj, strides = _view(q, shape + dirs[i], flat[i], keep)
             args.append(obj)
             args.extend(strides)
