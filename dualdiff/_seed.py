@@ -123,7 +123,7 @@ def _constant_result(y, seeded, driver):
     JAX; nothing evaluates f a second time to guess.
     """
     value = _plain_value(y, driver)
-    return seeded.zeros_like_parts(value if value.ndim else float(value))
+    return seeded.zeros_like_parts(value if value.ndim else py_scalar(value))
 
 
 def _plain_value(y, driver: str, hint: str = ""):
@@ -159,19 +159,24 @@ def out_dtype(raw_leaves):
     strong = [
         np.dtype(np.float64) if v.dtype.kind in "biu" else v.dtype
         for v in raw_leaves
-        if isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind in "biuf"
+        if isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind in "biufc"
     ]
     dtype = np.result_type(*strong) if strong else np.dtype(np.float64)
-    return None if dtype == np.float64 else dtype
+    return None if dtype in (np.float64, np.complex128) else dtype
 
 
 def finish(v, dtype):
-    """A result as the caller gets it: :func:`scalar_out`, then cast to ``dtype`` if any."""
+    """A result as the caller gets it: :func:`scalar_out`, then cast to ``dtype`` if any.
+
+    ``dtype`` gives the precision; a complex result stays complex (float32 in, complex out:
+    complex64) and a real result stays real (complex64 in, real out: float32)."""
     if dtype is None:
         return scalar_out(v)
     v = np.asarray(v)
-    if v.dtype.kind == "c":  # float32 in, complex out: complex64
+    if v.dtype.kind == "c":
         dtype = np.result_type(dtype, np.complex64)
+    else:
+        dtype = np.finfo(dtype).dtype
     return dtype.type(v) if v.ndim == 0 else v.astype(dtype)
 
 
@@ -269,7 +274,7 @@ class Inputs:
             )
         hint = "" if has_aux else " (if f returns (output, aux), pass has_aux=True)"
         value = _plain_value(y, self.driver, hint)
-        return seed.zeros_like_parts(value if value.ndim else float(value))
+        return seed.zeros_like_parts(value if value.ndim else py_scalar(value))
 
     # -- seeds
     def seed(self, kind: str, order: int = 1, v: list | None = None) -> list:

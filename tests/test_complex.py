@@ -458,3 +458,22 @@ def test_complex_results_with_kernels_on():
     with dd.use_numba(True, threshold=0, parallel_threshold=10**12):
         y = np.sin(dd.Dual(z, 1j)) * dd.Dual(z, 1j)
     close(y.dual, 1j * (np.cos(z) * z + np.sin(z)), 1e-15)
+
+
+def test_real_input_complex_output():
+    close(dd.derivative(lambda x: np.exp(1j * x), 1.0), 1j * np.exp(1j))
+    x = np.array([1.0, 2.0])
+    close(dd.jacobian(lambda x: np.exp(1j * x), x), np.diag(1j * np.exp(1j * x)))
+    H = dd.hessian(lambda x: np.real(np.sum(np.exp(1j * x) * x)), x)  # Σ x cos x
+    close(H, np.diag(-2 * np.sin(x) - x * np.cos(x)))
+
+
+def test_precision_follows_the_input():
+    z = np.array([1 + 1j, 2 - 1j], dtype=np.complex64)
+    J = dd.jacobian(lambda w: w**2, z)
+    assert J.dtype == np.complex64
+    close(J, np.diag(2 * z.astype(complex)), 1e-6)
+    r = dd.value_and_gradient(lambda w: np.sum(np.abs(w)), z)
+    assert np.asarray(r.value).dtype == np.float32 and r.gradient.dtype == np.complex64
+    g = dd.gradient(lambda x: np.abs(np.dot(x, C)), X.astype(np.float32))
+    assert g.dtype == np.float32
