@@ -416,8 +416,10 @@ class Inputs:
 CR_RTOL = 1e-8
 """Relative tolerance of the Cauchy-Riemann check: ``D_i`` (the derivative along ``i``) must
 equal ``i·D_1`` within ``CR_RTOL`` times the largest finite ``|D_1|``, ``|D_i|`` of the output.
-Holomorphic code meets it exactly, since multiplying by ``i`` commutes with every complex
-product and sum the algebra forms (the check has slack for BLAS contractions)."""
+Holomorphic code meets it to rounding (multiplying by ``i`` commutes with the algebra's complex
+products and sums exactly, up to numpy's fused multiply-adds and BLAS contractions); a
+non-holomorphic f misses it by the size of the derivative itself (``conj``: ``|D_i - i·D_1| =
+2|D_1|``), so the slack of ``CR_RTOL`` only admits f within ``1e-8`` of holomorphic."""
 
 
 def holomorphic(d1, di, driver: str):
