@@ -190,7 +190,7 @@ def _angle(z, deg=False):
     """``arg z = arctan2(Im z, Re z)`` (numpy's formula), by the arctan2 rule on the real and
     imaginary parts: ``d arg z = Im(conj(z)·dz)/|z|²``. Real data: locally constant (0 or π)."""
     if not _alg.is_complex(z.value):
-        return z.zeros_like_parts(np.angle(z.value, deg))
+        return _finish(z.zeros_like_parts(np.angle(z.value, deg)))
     a = np.arctan2(z.imag, z.real)
     return a * (180.0 / np.pi) if deg else a
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _engine as engine
 from ._algebra import ADD, PRODUCT, QUOTIENT, SUBTRACT, is_complex
-from ._base import DualBase, as_float_component, check_compatible, number_type
+from ._base import DualBase, _finish, as_float_component, check_compatible, number_type
 from ._errors import UnsupportedFunctionError
 from ._rules import BINARY_RULES, UNARY_RULES, complex_rule
 
@@ -181,7 +181,7 @@ def _complex_unary(ufunc, x):
     if ufunc is np.positive:
         return x
     if ufunc is np.rint:  # locally constant, as on real data
-        return x.zeros_like_parts(np.rint(x.value))
+        return _finish(x.zeros_like_parts(np.rint(x.value)))
     raise _complex_unsupported(ufunc)
 
 

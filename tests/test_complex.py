@@ -132,6 +132,9 @@ def test_real_imag_conj():
     x = dd.Dual(np.array([1.0, 2.0]), 1.0)  # real data: numpy's meaning, derivative kept
     assert x.real is x and np.all(x.imag.value == 0) and np.all(x.imag.dual == 0)
     assert np.iscomplexobj(z) and not np.isrealobj(z) and not np.iscomplexobj(x)
+    a = np.angle(dd.Dual(np.array([-2.0, 3.0]), 1.0))  # real data: 0 or π, locally constant
+    assert np.array_equal(a.value, [np.pi, 0.0]) and np.array_equal(a.dual, [0.0, 0.0])
+    assert np.rint(dd.Dual(1.4 + 2.6j, 1.0)).value == 1 + 3j
 
 
 def test_filling_a_complex_array():
