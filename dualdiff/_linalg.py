@@ -175,7 +175,7 @@ def _apply_hyper(rule, args, proto, need, kw):
     d1, d2 = proto._d1, proto._d2
     dl = "y" if d2 else ""
     inner = [_dual_new(a.value, a.eps2, dl) if isinstance(a, DualBase) else _const(a) for a in args]
-    outs = apply(rule, inner)  # F(A), every factor, as dual numbers in ε2
+    outs = apply(rule, inner, **kw)  # F(A), every factor, as dual numbers in ε2
     nd = _max_nd(list(inner) + list(outs))
     v1 = bool(d1)
     douter = [
@@ -300,32 +300,35 @@ def _gap_inverse(w, square: bool = False):
     return (1.0 - eye) / (gap + eye)
 
 
-def _check_gaps(w, name: str, what: str, nonzero: bool = False):
-    """NonDifferentiableError where two of ``w`` (eigen- or singular values along the last axis)
-    coincide within the tolerance, or, with ``nonzero``, one is zero."""
+def _tolerance(w):
+    n = w.shape[-1]
+    return GAP_RTOL * max(n, 1) * np.finfo(float).eps * np.max(np.abs(w), axis=-1, keepdims=True)
+
+
+def _check_nonzero(s, name: str, what: str = "singular value"):
+    """NonDifferentiableError where a value of ``s`` is zero within the tolerance."""
+    s = np.asarray(s)
+    if s.shape[-1] and np.any(np.abs(s) <= _tolerance(s)):
+        raise NonDifferentiableError(
+            f"np.linalg.{name}: a {what} is zero (within {float(np.max(_tolerance(s))):.3g}); "
+            f"|{what}| has a kink there and no derivative. Perturb the matrix off the "
+            "rank-deficient set, or differentiate a smooth function of it instead"
+        )
+
+
+def _check_distinct(w, name: str, what: str):
+    """NonDifferentiableError where two of ``w`` (eigen- or singular values along the last
+    axis) coincide within the tolerance."""
     w = np.asarray(w)
-    n = w.shape[-1] if w.ndim else 1
-    if n == 0:
-        return
-    scale = np.max(np.abs(w), axis=-1, keepdims=True)
-    tol = GAP_RTOL * max(n, 1) * np.finfo(float).eps * scale
-    if nonzero:
-        small = np.abs(w) <= tol
-        if np.any(small):
-            raise NonDifferentiableError(
-                f"np.linalg.{name}: a {what} is zero (within {float(np.max(tol)):.3g}); "
-                f"|{what}| has a kink there and no derivative. Perturb the matrix off the "
-                "rank-deficient set, or differentiate a smooth function of it instead"
-            )
+    n = w.shape[-1]
     if n < 2:
         return
-    s = np.sort(w.real if np.iscomplexobj(w) else w, axis=-1)
-    gaps = np.diff(s, axis=-1)
+    tol = _tolerance(w)
     if np.iscomplexobj(w):
-        d = np.abs(w[..., :, None] - w[..., None, :]) + np.eye(n) * np.inf
+        d = np.abs(w[..., :, None] - w[..., None, :]) + np.diag(np.full(n, np.inf))
         bad = np.min(d, axis=(-2, -1)) <= tol[..., 0]
     else:
-        bad = np.any(gaps <= tol, axis=-1)
+        bad = np.any(np.diff(np.sort(w, axis=-1), axis=-1) <= tol, axis=-1)
     if np.any(bad):
         flat = np.reshape(w, (-1, n))[int(np.argmax(np.ravel(bad)))]
         ws = np.sort(flat.real if np.iscomplexobj(flat) else flat)
@@ -473,13 +476,13 @@ def _qr_jvp(v, o, d, need):
 QR = Rule("qr", _qr_fwd, _qr_jvp, (True, True))
 
 
-def _eigh_fwd(a, UPLO="L"):
+def _eigh_fwd(a, UPLO="L", values_only=False):
     w, vecs = np.linalg.eigh(a, UPLO)
-    _check_gaps(w, "eigh", "eigenvalue")
-    return w, vecs
+    _check_distinct(w, "eigh", "eigenvalue")
+    return (np.linalg.eigvalsh(a, UPLO) if values_only else w), vecs
 
 
-def _eigh_jvp(v, o, d, need, UPLO="L"):
+def _eigh_jvp(v, o, d, need, UPLO="L", values_only=False):
     w, vecs = o
     m = _H(vecs) @ _hermitian_from(d[0], UPLO) @ vecs
     dw = _re(_diag(m))
@@ -490,7 +493,7 @@ def _eigh_jvp(v, o, d, need, UPLO="L"):
 EIGH = Rule("eigh", _eigh_fwd, _eigh_jvp, (True, True))
 
 
-def _eig_fwd(a):
+def _eig_fwd(a, values_only=False):
     w, vecs = np.linalg.eig(a)
     if np.iscomplexobj(w):
         raise UnsupportedFunctionError(
@@ -498,11 +501,11 @@ def _eig_fwd(a):
             "numbers yet (their derivative parts would be complex); use eigh for symmetric "
             "matrices"
         )
-    _check_gaps(w, "eig", "eigenvalue")
-    return w, vecs
+    _check_distinct(w, "eig", "eigenvalue")
+    return (np.linalg.eigvals(a) if values_only else w), vecs
 
 
-def _eig_jvp(v, o, d, need):
+def _eig_jvp(v, o, d, need, values_only=False):
     w, vecs = o
     m = solve_any(vecs, d[0] @ vecs)  # V⁻¹ dA V
     dw = _diag(m)
@@ -516,13 +519,16 @@ def _eig_jvp(v, o, d, need):
 EIG = Rule("eig", _eig_fwd, _eig_jvp, (True, True))
 
 
-def _svd_fwd(a, hermitian=False):
+def _svd_fwd(a, hermitian=False, values_only=False):
     u, s, vh = np.linalg.svd(a, full_matrices=False, hermitian=hermitian)
-    _check_gaps(s, "svd", "singular value", nonzero=True)
+    _check_nonzero(s, "svd")
+    _check_distinct(s, "svd", "singular value")
+    if values_only:
+        s = np.linalg.svd(a, compute_uv=False, hermitian=hermitian)
     return u, s, vh
 
 
-def _svd_jvp(v, o, d, need, hermitian=False):
+def _svd_jvp(v, o, d, need, hermitian=False, values_only=False):
     a, (u, s, vh), da = v[0], o, d[0]
     m, n = np.shape(_value(a))[-2:]
     vv = _H(vh)
@@ -607,10 +613,11 @@ def _sigma_fwd(a, which=0):
     sel = s[..., which]
     if n > 1:
         other = s[..., 1] if which == 0 else s[..., -2]
-        _check_gaps(np.stack([sel, other], axis=-1), "norm", "singular value")
+        _check_distinct(np.stack([sel, other], axis=-1), "norm", "singular value")
     if which != 0:
-        _check_gaps(sel[..., None], "norm", "singular value", nonzero=True)
-    return sel, u[..., :, which], vh[..., which, :]
+        _check_nonzero(np.stack([sel, s[..., 0]], axis=-1), "norm")
+    value = np.linalg.norm(a, 2 if which == 0 else -2, axis=(-2, -1))  # numpy's, bit for bit
+    return value, u[..., :, which], vh[..., which, :]
 
 
 def _sigma_jvp(v, o, d, need, which=0):
@@ -625,10 +632,8 @@ SIGMA = Rule("norm", _sigma_fwd, _sigma_jvp, (True, True, True))
 
 def _nuclear_fwd(a):
     u, s, vh = np.linalg.svd(a, full_matrices=False)
-    _check_gaps(s, "norm", "singular value", nonzero=True) if s.shape[-1] == 1 else None
-    if np.any(s <= GAP_RTOL * max(a.shape[-2:]) * np.finfo(float).eps * s[..., :1]):
-        _check_gaps(s, "norm", "singular value", nonzero=True)
-    return np.sum(s, axis=-1), u, vh
+    _check_nonzero(s, "norm")
+    return np.linalg.norm(a, "nuc", axis=(-2, -1)), u, vh
 
 
 def _nuclear_jvp(v, o, d, need):
@@ -724,7 +729,7 @@ def eigh(a, UPLO="L"):
 
 @implements(np.linalg.eigvalsh)
 def eigvalsh(a, UPLO="L"):
-    return apply(EIGH, (a,), need=(True, False), UPLO=UPLO)[0]
+    return apply(EIGH, (a,), need=(True, False), UPLO=UPLO, values_only=True)[0]
 
 
 @implements(np.linalg.eig)
@@ -735,7 +740,7 @@ def eig(a):
 
 @implements(np.linalg.eigvals)
 def eigvals(a):
-    return apply(EIG, (a,), need=(True, False))[0]
+    return apply(EIG, (a,), need=(True, False), values_only=True)[0]
 
 
 @implements(np.linalg.svd)
@@ -744,7 +749,8 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     ``compute_uv``, where the extra columns are not determined by ``A``)."""
     m, n = np.shape(_value(a))[-2:]
     if not compute_uv:
-        return apply(SVD, (a,), need=(False, True, False), hermitian=hermitian)[1]
+        return apply(SVD, (a,), need=(False, True, False), hermitian=hermitian,
+                     values_only=True)[1]  # fmt: skip
     if full_matrices and m != n:
         raise NonDifferentiableError(
             "np.linalg.svd(full_matrices=True) of a non-square matrix: the extra columns of "
@@ -778,8 +784,10 @@ def lstsq(a, b, rcond=None):
     """``(x, residuals, rank, s)``: ``x`` and ``residuals`` dual numbers; ``rank`` an int;
     ``s`` the singular values of ``a`` as numbers, with nan derivative parts where they are
     not differentiable (repeated or zero)."""
-    x, _, res, rank, s = apply(LSTSQ, (a, b), need=(True, False, False, False, False),
-                               rcond=rcond)  # fmt: skip
+    vector = np.ndim(_value(b)) == 1  # as a column: directions lead, so x stays a matrix
+    x, _, res, rank, s = apply(LSTSQ, (a, b[:, None] if vector else b),
+                               need=(True, False, False, False, False), rcond=rcond)  # fmt: skip
+    x = x[..., 0] if vector else x
     proto = x
     m, n = np.shape(_value(a))[-2:]
     if np.size(res):
@@ -809,13 +817,14 @@ def matrix_power(a, n):
     if n == 0:
         eye = np.broadcast_to(np.eye(a.shape[-1]), a.shape).copy()
         return a.zeros_like_parts(eye)
-    result, base = None, a
-    while n:
-        if n & 1:
-            result = base if result is None else result @ base
-        n >>= 1
-        if n:
-            base = base @ base
+    if n == 3:  # numpy's short-cut and its order of products (bit for bit its value)
+        return (a @ a) @ a
+    z = result = None
+    while n > 0:  # numpy's binary decomposition, least significant bit first
+        z = a if z is None else z @ z
+        n, bit = divmod(n, 2)
+        if bit:
+            result = z if result is None else result @ z
     return result
 
 
