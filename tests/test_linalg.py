@@ -135,6 +135,26 @@ def mp_eigh(m, ref):
     return out + [cols[j][r] for r in range(m.rows) for j in range(m.rows)]
 
 
+def _upper_sym(m):
+    return _lower_sym(m.T)
+
+
+def mp_eigvalsh_upper(m, ref):
+    return mp_eigvalsh(_upper_sym(m), ref)
+
+
+def mp_cholesky_upper(m, ref):
+    return _flat(_np_of(mpmath.cholesky(_upper_sym(m)).T))
+
+
+def mp_svd_lower(m, ref):
+    return mp_svd(_lower_sym(m), ref)
+
+
+def mp_pinv_lower(m, ref):
+    return mp_pinv(_lower_sym(m), ref)
+
+
 def mp_eigvalsh(m, ref):
     e, _ = mpmath.eigsy(_lower_sym(m))
     return sorted(e[i] for i in range(m.rows))
@@ -253,6 +273,10 @@ CASES = [
     Case("cholesky", L.cholesky, mp_cholesky, _spd(3)),
     Case("eigh", _tuple(L.eigh), mp_eigh, _sym(3)),
     Case("eigvalsh", L.eigvalsh, mp_eigvalsh, _sym(3)),
+    Case("eigvalsh_U", lambda a: L.eigvalsh(a, "U"), mp_eigvalsh_upper, _sym(3)),
+    Case("cholesky_upper", lambda a: L.cholesky(a, upper=True), mp_cholesky_upper, _spd(3)),
+    Case("svd_hermitian", _tuple(lambda a: L.svd(a, hermitian=True)), mp_svd_lower, _sym(3)),
+    Case("pinv_hermitian", lambda a: L.pinv(a, hermitian=True), mp_pinv_lower, _sym(3)),
     Case("eig", _tuple(L.eig), mp_eig, np.triu(_rand(3, 3), 1) + np.diag([1.0, 3.0, 6.0])),
     Case("svd", _tuple(L.svd), mp_svd, _rand(3, 3)),
     Case("svd_tall", _tuple(lambda a: L.svd(a, full_matrices=False)), mp_svd, _rand(4, 3)),
@@ -481,25 +505,31 @@ def test_solve_broadcasts_like_numpy():
     assert y.dual.shape == (4, 3, 2, 5)
 
 
-def test_solve_columns_takes_every_direction_in_one_factorisation(monkeypatch):
-    """k directions, one solve call for the value and one for all k derivative columns."""
-    calls = []
-    real = np.linalg.solve
-
-    def counting(a, b):
-        calls.append((np.shape(a), np.shape(b)))
-        return real(a, b)
-
+def test_every_direction_goes_through_one_factorisation(monkeypatch):
+    """k directions: solve factorises A once for the value and once for all k derivative
+    columns; det once (an inverse), whatever k."""
     import dualdiff._linalg as la
 
-    monkeypatch.setattr(la.np.linalg, "solve", counting)
+    calls = []
+    real_solve, real_inv = np.linalg.solve, np.linalg.inv
+
+    def solve(a, b):
+        calls.append(("solve", np.shape(a), np.shape(b)))
+        return real_solve(a, b)
+
+    def inv(a):
+        calls.append(("inv", np.shape(a)))
+        return real_inv(a)
+
+    monkeypatch.setattr(la.np.linalg, "solve", solve)
+    monkeypatch.setattr(la.np.linalg, "inv", inv)
     a = dd.Dual(_well(6), _rand(6, 6, 10))
-    la.solve(a, np.ones(6))  # the handler itself (np.linalg.solve is the counter now)
-    assert len(calls) == 2, calls
-    assert calls[1] == ((6, 6), (6, 10))
+    x = la.solve(a, np.ones(6))  # the handler itself (np.linalg.solve is the counter now)
+    assert calls == [("solve", (6, 6), (6, 1)), ("solve", (6, 6), (6, 10))]
+    assert x.dual.shape == (6, 10)
     calls.clear()
     la.det(a)
-    assert calls == [((6, 6), (6, 60))]
+    assert calls == [("inv", (6, 6))]
 
 
 # ---------------------------------------------------------------- identities
