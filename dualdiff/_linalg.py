@@ -58,6 +58,7 @@ does. Formulas use conjugate transposes where it matters (Hermitian ``eigh``, ``
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -68,7 +69,6 @@ from . import _functions as fn
 from ._base import DualBase, _finish, check_compatible, norm_axis, number_type
 from ._errors import NonDifferentiableError, UnsupportedFunctionError
 from ._functions import implements
-from .dual import Dual
 from .dual import _new as _dual_new
 from .hyperdual import HyperDual
 from .hyperdual import _new as _hyper_new
@@ -213,6 +213,11 @@ def _zeros(shape, like, vnd):
 
 def _value(x):
     return x.value if isinstance(x, DualBase) else np.asarray(x)
+
+
+def _arr(x):
+    """A dual number as it is, anything else (a list, a scalar) as an ndarray."""
+    return x if isinstance(x, DualBase) else _const(x)
 
 
 # ---------------------------------------------------------------- helpers on plain or dual
@@ -683,6 +688,7 @@ def _square(a, name):
 @implements(np.linalg.solve)
 def solve(a, b):
     """``x = A⁻¹ b`` (``b`` a vector when 1-d, else stacked matrices, as numpy 2)."""
+    a, b = _arr(a), _arr(b)
     _square(a, "solve")
     if np.ndim(_value(b)) == 1:
         return apply(SOLVE, (a, b[:, None]))[0][..., 0]
@@ -803,6 +809,7 @@ def lstsq(a, b, rcond=None):
     """``(x, residuals, rank, s)``: ``x`` and ``residuals`` dual numbers; ``rank`` an int;
     ``s`` the singular values of ``a`` as numbers, with nan derivative parts where they are
     not differentiable (repeated or zero)."""
+    a, b = _arr(a), _arr(b)
     vector = np.ndim(_value(b)) == 1  # as a column: directions lead, so x stays a matrix
     x, _, res, rank, s = apply(LSTSQ, (a, b[:, None] if vector else b),
                                need=(True, False, False, False, False), rcond=rcond)  # fmt: skip
@@ -820,7 +827,8 @@ def lstsq(a, b, rcond=None):
         try:
             s = svd(a, compute_uv=False)
         except NonDifferentiableError:
-            s = proto.zeros_like_parts(np.asarray(s)) * np.nan + np.asarray(s)
+            z = proto.zeros_like_parts(np.asarray(s))
+            s = z._from([z.value] + [np.full(np.shape(p), np.nan) for p in z._parts()[1:]])
     else:
         s = proto.zeros_like_parts(np.asarray(s))
     return x, res, rank, s
@@ -830,7 +838,7 @@ def lstsq(a, b, rcond=None):
 def matrix_power(a, n):
     """``A**n`` by repeated squaring with the product rule (``n < 0``: of ``inv(A)``)."""
     _square(a, "matrix_power")
-    n = int(n)
+    n = operator.index(n)
     if n < 0:
         a, n = inv(a), -n
     if n == 0:
@@ -875,6 +883,7 @@ def tensorinv(a, ind=2):
 
 @implements(np.linalg.tensorsolve)
 def tensorsolve(a, b, axes=None):
+    a, b = _arr(a), _arr(b)
     an = np.ndim(_value(a))
     if axes is not None:
         allaxes = list(range(an))
@@ -1063,10 +1072,10 @@ def _tensordot_api(x1, x2, /, *, axes=2):
 
 
 def _vecdot_api(x1, x2, /, *, axis=-1):
+    x1, x2 = _arr(x1), _arr(x2)
     nd = max(np.ndim(_value(x1)), np.ndim(_value(x2)))
-    x1 = np.moveaxis(x1, axis, -1) if np.ndim(_value(x1)) else x1
-    x2 = np.moveaxis(x2, axis if axis < 0 else axis - nd + np.ndim(_value(x2)), -1)
-    return fn.contract("...j", "...j", "...", x1, x2)
+    ax = axis if axis < 0 else axis - nd  # counted from the right, as broadcasting aligns
+    return fn.contract("...j", "...j", "...", np.moveaxis(x1, ax, -1), np.moveaxis(x2, ax, -1))
 
 
 def _cross_api(x1, x2, /, *, axis=-1):
@@ -1125,4 +1134,4 @@ LINALG_FUNCTIONS = tuple(
 )
 """The ``np.linalg`` functions dual numbers support (for :func:`dualdiff.supported_functions`)."""
 
-__all__ = ["Rule", "apply", "solve_columns", "solve_any", "LINALG_FUNCTIONS", "Dual"]
+__all__ = ["Rule", "apply", "solve_columns", "solve_any", "LINALG_FUNCTIONS"]

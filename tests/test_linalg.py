@@ -885,3 +885,23 @@ def test_rank_and_value_only_functions():
     np.testing.assert_allclose(res.value, want[1], rtol=1e-12)
     np.testing.assert_allclose(sv.value, want[3], rtol=1e-14)
     assert rank == want[2] == 3
+
+
+def test_lstsq_rank_deficient_keeps_values_and_marks_singular_values():
+    """Rank 2 of 3: x is the minimum-norm solution, and along a direction that keeps the rank
+    (the third column stays equal to the second) its derivative is that of numpy's lstsq
+    (central differences, step 1e-6: the function is smooth along it); ``s`` keeps numpy's
+    values with nan derivative parts (a zero singular value has none)."""
+    a0, da = _rand(5, 3), _rand(5, 3)
+    a0[:, 2] = a0[:, 1]
+    da[:, 2] = da[:, 1]
+    b = _rand(5)
+    x, res, rank, sv = L.lstsq(dd.Dual(a0, da), b)
+    want = L.lstsq(a0, b)
+    np.testing.assert_allclose(x.value, want[0], rtol=1e-12)
+    h = 1e-6
+    fd = (L.lstsq(a0 + h * da, b)[0] - L.lstsq(a0 - h * da, b)[0]) / (2 * h)
+    np.testing.assert_allclose(x.dual, fd, rtol=1e-7, atol=1e-8)
+    assert rank == 2 and res.value.shape == (0,)
+    np.testing.assert_array_equal(sv.value, want[3])
+    assert np.all(np.isnan(sv.dual))
