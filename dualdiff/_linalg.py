@@ -46,6 +46,20 @@ The identities (``dA`` a derivative part, ``X`` the value of the output):
   pseudo-inverse at the rank numpy's cutoff gives (the rank held fixed); ``lstsq`` is
   ``x = P b`` with the same rule.
 
+Hand-written exceptions, each for a stated reason:
+
+- The value part of every norm is numpy's own ``norm`` of the value (:func:`_numpy_value`): the
+  derivative parts come from overflow-safe formulas whose value differs in the last bit.
+- ``eigvalsh``/``eigvals``/``svdvals`` take their value from numpy's values-only call (bit for
+  bit numpy's) and their factors from the full decomposition; ``eigvals`` falls back to
+  ``eig``'s eigenvalues if LAPACK ordered them differently.
+- ``det``/``slogdet`` use ``tr(A⁻¹ dA)`` with one explicit inverse (``O(n³ + k n²)``), not a
+  solve with ``k·n`` columns (``O(k n³)``).
+- Thin products with a derivative part (a matrix times a few vectors) are ``einsum`` calls
+  (:func:`_mm`), which read the strided direction views in place.
+- ``norm(..., 2 | -2 | 'nuc')`` of a Dual uses first-order rules that need only the singular
+  values involved to be simple (:data:`SIGMA`, :data:`NUCLEAR`); of a HyperDual, the SVD rule.
+
 Conventions (documented in ``docs/linalg.md``): ``cholesky``, ``eigh`` and ``eigvalsh`` read one
 triangle of ``A``, as numpy does, so their derivative is that of numpy's function of that
 triangle: ``dA`` is made Hermitian from the same triangle. Where no derivative exists
@@ -227,7 +241,8 @@ def _arr(x):
 
 
 def _cplx(x) -> bool:
-    return not isinstance(x, DualBase) and np.iscomplexobj(x)
+    """Complex components (plain or dual): conjugates matter only then."""
+    return np.iscomplexobj(_value(x))
 
 
 def _H(x):
