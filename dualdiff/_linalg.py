@@ -176,8 +176,10 @@ def _apply_dual(rule, args, proto, need, kw):
     for o, do, diff, want in zip(outs, douts, rule.diff, need):
         if not diff:
             res.append(o)
-        elif do is None or not want:
+        elif not want:
             res.append(None)
+        elif do is None:  # independent of every dual operand: a constant
+            res.append(o)
         else:
             dual = _trail(do, np.shape(o), vector, 0)
             res.append(_finish(_dual_new(o, dual, proto._d)))
@@ -205,27 +207,27 @@ def _apply_hyper(rule, args, proto, need, kw):
         if not diff:
             res.append(o)
             continue
-        if do is None or not want:
-            res.append(None)
+        if not want or (do is None and not isinstance(o, DualBase)):
+            res.append(None if not want else o)  # not asked for; or a constant
             continue
         value = o.value if isinstance(o, DualBase) else o
         oshape = np.shape(value)
-        eps2 = o.dual if isinstance(o, DualBase) else _zeros(oshape, proto.eps2, proto.ndim)
-        if isinstance(do, DualBase):
-            e1, e12 = do.value, do.dual
+        k1, k2 = np.shape(proto.eps1)[proto.ndim :], np.shape(proto.eps2)[proto.ndim :]
+        eps2 = o.dual if isinstance(o, DualBase) else np.zeros(oshape + k2)
+        if do is None:  # independent of the ε1 directions
+            eps1, eps12 = np.zeros(oshape + k1), np.zeros(oshape + k1 + k2)
         else:
-            e1, e12 = do, np.zeros(np.shape(do) + (np.shape(proto.eps2)[proto.ndim :]))
-        eps1 = _trail(e1, oshape, v1, 0)
-        eps12 = _trail(e12, oshape, v1, 1 if d2 else 0)
+            if isinstance(do, DualBase):
+                e1, e12 = do.value, do.dual
+            else:
+                e1, e12 = do, np.zeros(np.shape(do) + k2)
+            eps1 = _trail(e1, oshape, v1, 0)
+            eps12 = _trail(e12, oshape, v1, 1 if d2 else 0)
         parts = (value, eps1, eps1 if shared else eps2, eps12)
         if not oshape:  # 0-d: Python floats, so the scalar fast paths apply again
             parts = tuple(p if np.ndim(p) else float(p) for p in parts)
         res.append(_hyper_new(*parts, d1, d2))
     return tuple(res)
-
-
-def _zeros(shape, like, vnd):
-    return np.zeros(tuple(shape) + np.shape(like)[vnd:])
 
 
 def _value(x):

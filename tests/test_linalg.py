@@ -474,14 +474,16 @@ BATCHED = {
 
 
 @pytest.mark.parametrize("name", list(BATCHED))
-@pytest.mark.parametrize("kind", ["dual_vector", "hyper_vector"])
+@pytest.mark.parametrize("kind", ["dual", "dual_vector", "hyper_vector"])
 def test_batched_stacks_equal_one_matrix_at_a_time(name, kind):
     """A (2, 3, 3, 3) stack with k directions: each matrix's parts equal those of the same
     matrix alone (checked against mpmath above), so batching is numpy's."""
     f = BATCHED[name]
     a0 = _rand(2, 3, 3, 3) + 3 * np.eye(3)
     b = _rand(2, 3, 3, 3, 2)
-    if kind == "dual_vector":
+    if kind == "dual":
+        b = b[..., 0]
+    if kind.startswith("dual"):
         whole = f(dd.Dual(a0, b))
         one = [f(dd.Dual(a0[i, j], b[i, j])) for i in range(2) for j in range(3)]
         names = ("value", "dual")
@@ -494,6 +496,21 @@ def test_batched_stacks_equal_one_matrix_at_a_time(name, kind):
     for n in names:
         stacked = np.stack([getattr(o, n) for o in one]).reshape(getattr(whole, n).shape)
         np.testing.assert_allclose(getattr(whole, n), stacked, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["dual_vector", "hyper_vector"])
+def test_lstsq_operand_patterns(kind):
+    """lstsq(A, b) for A dual, b dual, both: x = pinv(A) @ b (the pseudo-inverse rule, checked
+    against mpmath above), and the residuals are |b - A x|²."""
+    seed = KINDS[kind]
+    a0, b0 = _rand(5, 3), _rand(5)
+    a, b = seed(a0), seed(b0)
+    for aa, bb in [(a, b0), (a0, b), (a, b)]:
+        x, res, rank, _ = L.lstsq(aa, bb)
+        _same_parts(x, L.pinv(aa) @ bb)
+        r = bb - aa @ x
+        _same_parts(res, np.reshape(np.sum(r * r), (1,)))
+        assert rank == 3
 
 
 def test_solve_broadcasts_like_numpy():
