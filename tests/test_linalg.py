@@ -648,6 +648,15 @@ def test_gradient_of_det_is_det_times_inverse_transpose():
     np.testing.assert_allclose(g, (L.det(a) * L.inv(a).T).ravel(), rtol=1e-13)
 
 
+def test_hessian_of_det():
+    """``∂² det A / ∂A_ij ∂A_kl = det A · ((A⁻¹)_ji (A⁻¹)_lk - (A⁻¹)_li (A⁻¹)_jk)``."""
+    a = _well(3)
+    ai, d = L.inv(a), L.det(a)
+    ref = d * (np.einsum("ji,lk->ijkl", ai, ai) - np.einsum("li,jk->ijkl", ai, ai))
+    h = dd.hessian(lambda x: L.det(x.reshape(3, 3)), a.ravel())
+    np.testing.assert_allclose(h, ref.reshape(9, 9), rtol=1e-11, atol=1e-12 * abs(d))
+
+
 def test_jacobian_of_inv_and_solve():
     """``∂(A⁻¹)_ab/∂A_ij = -(A⁻¹)_ai (A⁻¹)_jb``; ``∂x/∂A_ij = -(A⁻¹)_:i x_j``, ``∂x/∂b = A⁻¹``."""
     a, b = _well(3), _rand(3)
