@@ -838,12 +838,9 @@ def lstsq(a, b, rcond=None):
                                need=(True, False, False, False, False), rcond=rcond)  # fmt: skip
     x = x[..., 0] if vector else x
     proto = x
-    m, n = np.shape(_value(a))[-2:]
-    if np.size(res):
+    if np.size(res):  # |b - A x|² per column, with numpy's value
         r = b - a @ x
-        res = np.sum(r * r, axis=0)
-        if np.ndim(res) == 0:
-            res = np.reshape(res, (1,))
+        res = _numpy_value(np.reshape(np.sum(r * r, axis=0), np.shape(res)), res)
     else:
         res = proto.zeros_like_parts(np.zeros((0,)))
     if isinstance(a, DualBase):
