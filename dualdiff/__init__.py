@@ -158,7 +158,8 @@ def supported_functions() -> dict:
         ufuncs"`` (the product and quotient rules: ``multiply``, ``divide``, ...),
         ``"locally constant ufuncs"`` (zero derivative: ``floor``, ``sign``, ...),
         ``"predicates"`` (act on the value: ``less``, ``isfinite``, ...) and ``"functions"``
-        (numpy functions: ``sum``, ``einsum``, ``where``, ...).
+        (numpy functions: ``sum``, ``einsum``, ``where``, ...; numpy.linalg's as
+        ``linalg.solve``, ``linalg.eigh``, ...).
 
     Examples
     --------

@@ -837,6 +837,12 @@ def test_array_api_functions():
     _same_parts(L.tensorinv(t.reshape(2, 2, 2, 2)).reshape(4, 4), L.inv(t))
     _same_parts(L.tensorsolve(t.reshape(2, 2, 4), np.ones((2, 2))), L.solve(t, np.ones(4)))
     _same_parts(L.cond(t, 1), L.norm(t, 1) * L.norm(L.inv(t), 1))
+    t6 = KINDS["dual_vector"](_well(6))
+    a6 = np.transpose(t6.reshape(2, 3, 3, 2), (0, 3, 1, 2))  # axes moved to the end by axes=
+    rhs = _rand(3, 2)
+    got = L.tensorsolve(a6, rhs, axes=(1,))
+    _same_parts(got, L.tensorsolve(t6.reshape(2, 3, 3, 2), rhs))
+    np.testing.assert_array_equal(got.value, L.tensorsolve(a6.value, rhs, axes=(1,)))
 
 
 def test_supported_functions_lists_linalg():
