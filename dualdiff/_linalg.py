@@ -467,7 +467,8 @@ SLOGDET = Rule("slogdet", _slogdet_fwd, _slogdet_jvp, (False, True))
 
 
 def _cholesky_fwd(a, upper=False):
-    return (np.linalg.cholesky(a, upper=upper),)
+    # upper= only when asked: a numpy without the keyword never passes it to the handler
+    return (np.linalg.cholesky(a, upper=True) if upper else np.linalg.cholesky(a),)
 
 
 def _cholesky_jvp(v, o, d, need, upper=False):
