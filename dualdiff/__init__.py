@@ -5,9 +5,12 @@ Evaluate ``f`` once on dual numbers ``a + b·ε`` (``ε² = 0``) or hyper-dual n
 precision, with no step size.
 """
 
-from . import optimize
+from . import (
+    _linalg,  # noqa: F401  (registers np.linalg on dual numbers)
+    optimize,
+)
 from ._config import use_numba
-from ._errors import DerivativeLossError, UnsupportedFunctionError
+from ._errors import DerivativeLossError, NonDifferentiableError, UnsupportedFunctionError
 from .drivers import (
     Derivatives,
     ValueAndGradient,
@@ -155,7 +158,8 @@ def supported_functions() -> dict:
         ufuncs"`` (the product and quotient rules: ``multiply``, ``divide``, ...),
         ``"locally constant ufuncs"`` (zero derivative: ``floor``, ``sign``, ...),
         ``"predicates"`` (act on the value: ``less``, ``isfinite``, ...) and ``"functions"``
-        (numpy functions: ``sum``, ``einsum``, ``where``, ...).
+        (numpy functions: ``sum``, ``einsum``, ``where``, ...; numpy.linalg's as
+        ``linalg.solve``, ``linalg.eigh``, ...).
 
     Examples
     --------
@@ -175,8 +179,14 @@ def supported_functions() -> dict:
         "product ufuncs": sorted(u.__name__ for u in _ufuncs.ALGEBRA_UFUNCS),
         "locally constant ufuncs": sorted(u.__name__ for u in _ufuncs.LOCALLY_CONSTANT_UFUNCS),
         "predicates": sorted(u.__name__ for u in _ufuncs.PREDICATE_UFUNCS),
-        "functions": sorted({f.__name__ for f in _functions.HANDLED_FUNCTIONS}),
+        "functions": sorted({_function_name(f) for f in _functions.HANDLED_FUNCTIONS}),
     }
+
+
+def _function_name(f) -> str:
+    """``sum``, ``einsum``; ``linalg.solve`` for numpy.linalg's functions."""
+    module = getattr(f, "__module__", "") or ""
+    return ("linalg." if module == "numpy.linalg" else "") + f.__name__
 
 
 __all__ = [
@@ -184,6 +194,7 @@ __all__ = [
     "DerivativeLossError",
     "Dual",
     "HyperDual",
+    "NonDifferentiableError",
     "UnsupportedFunctionError",
     "ValueAndGradient",
     "ValueGradientHessian",

@@ -45,6 +45,29 @@ class UnsupportedFunctionError(TypeError):
     """
 
 
+class NonDifferentiableError(ValueError):
+    """A function has no derivative at this point, so none is returned.
+
+    Raised by the linear algebra of :mod:`dualdiff` where the derivative does not exist or
+    is not unique: eigenvalues (``eigh``, ``eig``, ``eigvalsh``) or singular values
+    (``svd``, ``svdvals``) that coincide within a tolerance (the eigenvectors, and the
+    eigenvalues taken one by one, are not differentiable there), a zero singular value (a
+    kink of ``|σ|``), a rank-deficient ``qr``, or the columns of ``Q``/``U`` that the input
+    does not determine (``qr(mode="complete")`` and ``svd(full_matrices=True)`` of a
+    non-square matrix). The message names the function and the reason. A subclass of
+    :class:`ValueError`, as numpy's ``LinAlgError`` is.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dualdiff as dd
+    >>> np.linalg.eigh(dd.Dual(np.eye(2), np.ones((2, 2))))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    dualdiff._errors.NonDifferentiableError: np.linalg.eigh: eigenvalues 0 and 1 ...
+    """
+
+
 def loss_message(what: str) -> str:
     return (
         f"cannot convert a dual number to {what}: its derivative parts would be lost. "

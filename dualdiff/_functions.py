@@ -3,8 +3,9 @@
 Linear and structural functions act on every component alike through
 :meth:`DualBase._map`, with the direction axes kept last. Functions with real algebra are few:
 contractions (matmul, dot, einsum, ...) reuse the product rule of :mod:`dualdiff._algebra` with
-an einsum in place of the elementwise product; prod, norm, var and std are compositions of
-ufuncs; max/min/sort select by the real part.
+an einsum in place of the elementwise product; prod, var and std are compositions of
+ufuncs; max/min/sort select by the real part. ``np.linalg`` (norm included) lives in
+:mod:`dualdiff._linalg`, registered into the same :data:`HANDLED_FUNCTIONS`.
 """
 
 from __future__ import annotations
@@ -711,33 +712,6 @@ def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
     if res._shares_eps():
         parts[2] = parts[1]
     return res._from(parts)
-
-
-@implements(np.linalg.norm)
-def _norm(x, ord=None, axis=None, keepdims=False):
-    """Vector p-norms and the Frobenius norm; the 2-norm is scaled against overflow."""
-    if axis is None and x.ndim == 2 and ord not in (None, "fro"):
-        raise UnsupportedFunctionError(
-            f"np.linalg.norm(..., ord={ord!r}) of a matrix is not supported on dual numbers; "
-            "supported: vector norms (ord=None, 2, 1, inf, -inf, p) and ord='fro'"
-        )
-    axes = norm_axis(axis, x.ndim)
-    if ord in (None, 2, "fro"):
-        s = np.max(np.abs(x.value), axis=axes, keepdims=True)
-        s = np.where(s == 0.0, 1.0, s)
-        y = x / s
-        res = np.sqrt(dual_sum(_abs2(y), axis=axes, keepdims=True)) * s
-    elif ord == np.inf:
-        res = dual_max(np.abs(x), axis=axes, keepdims=True)
-    elif ord == -np.inf:
-        res = dual_min(np.abs(x), axis=axes, keepdims=True)
-    elif ord == 1:
-        res = dual_sum(np.abs(x), axis=axes, keepdims=True)
-    else:
-        p = float(ord)
-        res = dual_sum(np.abs(x) ** p, axis=axes, keepdims=True) ** (1.0 / p)
-    squeezed = tuple(n for i, n in enumerate(res.shape) if i not in axes)
-    return _finish(_keep(dual_reshape(res, squeezed), x, axes, keepdims))
 
 
 @implements(np.round, np.around)

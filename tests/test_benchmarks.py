@@ -382,3 +382,16 @@ def test_numba_paths_selected():
     records = speed.run_case(case, dd, settings)
     assert [r["method"] for r in records][:3] == ["primal", *names[:2]]
     assert all(r["max_rel_error"] <= 1e-12 for r in records[1:3])
+
+
+def test_linalg_report_runs_and_formats():
+    """The linear algebra report on a small matrix: one row per case and k, positive ratios,
+    a table of at most 80 columns (no timing is asserted)."""
+    from benchmarks import linalg_report
+
+    result = linalg_report.run(n=8, directions=(1, 3), rounds=1, min_time=1e-4)
+    assert {(r["case"], r["k"]) for r in result["rows"]} == {
+        (c, k) for c in ("time_solve_dual_A", "time_solve_dual_b", "time_det") for k in (1, 3)
+    }
+    assert all(r["ratio"] > 0 for r in result["rows"])
+    assert max(len(line) for line in linalg_report.format_table(result).splitlines()) <= 80

@@ -139,7 +139,7 @@ def test_unsupported_ufunc_names_itself(ufunc, nargs, z):
 
 UNSUPPORTED_FUNCTIONS = [
     (np.fft.fft, "fft"),
-    (np.linalg.eig, "eig"),
+    (np.convolve, "convolve"),
     (np.histogram, "histogram"),
     (np.fft.rfft, "rfft"),
 ]

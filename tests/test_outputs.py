@@ -62,6 +62,7 @@ CALLS = {
     np.dot: lambda d: ((d(M), d(V[:3])), {}),
     np.outer: lambda d: ((d(V), V), {}),
     np.einsum: lambda d: (("ij,j->i", d(M), d(V[:3])), {}),
+    np.linalg.multi_dot: lambda d: (([d(M), M, d(V[:3])],), {}),
 }
 """One call per handled function with an ``out`` parameter."""
 

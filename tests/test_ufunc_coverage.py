@@ -82,3 +82,20 @@ def test_readme_lists_exactly_the_scipy_special_rules():
     assert {getattr(scipy.special, n) for n in listed} == set(
         SPECIAL_UNARY_RULES | SPECIAL_BINARY_RULES
     )
+
+
+LINALG_FUNCTIONS = sorted(
+    (f for name in np.linalg.__all__ if callable(f := getattr(np.linalg, name))
+     and not isinstance(f, type)),
+    key=lambda f: f.__name__,
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("func", LINALG_FUNCTIONS, ids=lambda f: f.__name__)
+def test_every_numpy_linalg_function_is_handled_and_listed(func):
+    """Coverage guard for np.linalg: every function of the installed numpy has a handler
+    (dualdiff/_linalg.py) and is listed by supported_functions() as ``linalg.<name>``."""
+    from dualdiff._functions import HANDLED_FUNCTIONS
+
+    assert func in HANDLED_FUNCTIONS, f"np.linalg.{func.__name__} has no handler"
+    assert "linalg." + func.__name__ in dd.supported_functions()["functions"]
