@@ -11,6 +11,7 @@ from . import (
 )
 from ._config import use_numba
 from ._errors import DerivativeLossError, NonDifferentiableError, UnsupportedFunctionError
+from ._sparse import SparsePlan, sparse_plan, sparsity
 from .drivers import (
     Derivatives,
     ValueAndGradient,
@@ -195,6 +196,7 @@ __all__ = [
     "Dual",
     "HyperDual",
     "NonDifferentiableError",
+    "SparsePlan",
     "UnsupportedFunctionError",
     "ValueAndGradient",
     "ValueGradientHessian",
@@ -217,6 +219,8 @@ __all__ = [
     "precompile",
     "second_derivative",
     "second_derivative_of",
+    "sparse_plan",
+    "sparsity",
     "supported_functions",
     "use_numba",
     "value_and_derivatives",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import string
+from contextvars import ContextVar
 
 import numpy as np
 
@@ -505,10 +506,22 @@ for _f, _fn in LIKE_FUNCTIONS.items():
 # ---------------------------------------------------------------- reductions
 
 
+FULL_SUM_HOOK: ContextVar = ContextVar("dualdiff_full_sum_hook", default=None)
+"""Set by :mod:`dualdiff._sparse` while it evaluates a partially separable ``f``: called with
+the argument of every *full* sum (all axes of an array, no ``keepdims``), it returns the
+result to use instead, or None. The sparsity tracer (:mod:`dualdiff._tracer`) counts full
+sums by the same definition, so both sides agree on which sum is ``f``'s last."""
+
+
 @implements(np.sum)
 def dual_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     _no_out("sum", out, where)
     axes = norm_axis(axis, a.ndim)
+    hook = FULL_SUM_HOOK.get()
+    if hook is not None and a.ndim and len(axes) == a.ndim and not keepdims:
+        res = hook(a)
+        if res is not None:
+            return res if initial is None else res + initial
     res = a._map(lambda p, nt: np.sum(p, axis=axes, keepdims=keepdims))
     return _finish(res if initial is None else res + initial)
 

@@ -266,7 +266,9 @@ _PARTS2 = ("value", "eps1", "eps12")
 # ------------------------------------------------------------------------ gradients
 
 
-def gradient(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None):
+def gradient(
+    f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None, sparse=False
+):
     """``∇f(x)`` of a scalar ``f``, shaped like x, from one vector-mode dual evaluation.
 
     ``g[j...] = ∂f/∂x[j...]``; shape ``x.shape`` (the structure of x for structured x, a tuple
@@ -287,6 +289,11 @@ def gradient(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=N
         f returns ``(output, aux)``; see the module docstring for what is returned.
     batch_axis : int, optional
         The axis of x (and of f's output) holding independent points.
+    sparse : bool or SparsePlan
+        ``True`` or a plan from :func:`~dualdiff.sparse_plan` (``kind="gradient"`` or
+        ``"hessian"``): for ``f(x) = h(Σ_i g_i(x))`` with sparse ``g``, one evaluation with
+        as many directions as ``J_g`` has colours (2 for Rosenbrock) instead of ``n``; other
+        f use the dense evaluation (``plan.reason`` says why). One array x only.
 
     Examples
     --------
@@ -300,9 +307,39 @@ def gradient(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=N
            [2., 2.],
            [2., 2.]])
     """
+    if sparse is not False and sparse is not None:
+        plan = _sparse_plan(f, x, argnums, has_aux, batch_axis, sparse, "gradient", args, kwargs)
+        g = _sparse_mod().gradient(f, x[0], plan, args, kwargs)
+        if g is not None:
+            return g
     r = value_and_gradient(f, *x, argnums=argnums, args=args, kwargs=kwargs,
                            has_aux=has_aux, batch_axis=batch_axis)  # fmt: skip
     return (r.gradient, r.value[1]) if has_aux else r.gradient
+
+
+def _sparse_mod():
+    from . import _sparse
+
+    return _sparse
+
+
+def _sparse_plan(f, x, argnums, has_aux, batch_axis, sparse, kind, args, kwargs):
+    """The plan of a ``sparse=`` driver call (a new one for ``sparse=True``)."""
+    if len(x) != 1 or argnums != 0 or has_aux or batch_axis is not None:
+        raise TypeError(
+            f"{kind}(..., sparse=...) takes one array x, without argnums, has_aux or "
+            "batch_axis; pass other arguments of f in args="
+        )
+    mod = _sparse_mod()
+    if sparse is True:
+        return mod.sparse_plan(f, x[0], "hessian" if kind == "hessian" else kind,
+                               args=args, kwargs=kwargs)  # fmt: skip
+    if not isinstance(sparse, mod.SparsePlan):
+        raise TypeError(
+            f"{kind}: sparse must be True, False or a plan from dd.sparse_plan; "
+            f"got {type(sparse).__name__}"
+        )
+    return sparse
 
 
 def value_and_gradient(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None):
@@ -339,7 +376,9 @@ def value_and_gradient(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, ba
     return ValueAndGradient(_aux(value, aux, has_aux), grad)
 
 
-def jacobian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None):
+def jacobian(
+    f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None, sparse=False
+):
     """``J[i..., j...] = ∂f(x)[i...] / ∂x[j...]``, shape ``f(x).shape + x.shape``.
 
     One vector-mode dual evaluation. For structured x or f(x), f's output structure holds one
@@ -361,6 +400,10 @@ def jacobian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=N
         f returns ``(output, aux)``; see the module docstring for what is returned.
     batch_axis : int, optional
         The axis of x (and of f's output) holding independent points.
+    sparse : bool or SparsePlan
+        ``True`` or a plan from :func:`~dualdiff.sparse_plan`: the pattern is traced, its
+        columns coloured, and one evaluation with one direction per colour gives a
+        ``scipy.sparse.csr_array`` of shape ``(f(x).size, x.size)``. One array x only.
 
     Examples
     --------
@@ -375,6 +418,9 @@ def jacobian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=N
            [[6., 0.],
             [0., 8.]]])
     """
+    if sparse is not False and sparse is not None:
+        plan = _sparse_plan(f, x, argnums, has_aux, batch_axis, sparse, "jacobian", args, kwargs)
+        return _sparse_mod().jacobian(f, x[0], plan, args, kwargs)
     target = _dual_target(f, x, argnums, args, kwargs, has_aux, batch_axis, "jacobian")
     if target is not None:
         y, outer = _nested(*target, True, "jacobian")
@@ -391,7 +437,9 @@ def jacobian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=N
     return _aux(J, aux, has_aux)
 
 
-def hessian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None):
+def hessian(
+    f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None, sparse=False
+):
     """``H[i..., j...] = ∂²f / ∂x[i...] ∂x[j...]`` of a scalar ``f``, shape ``x.shape * 2``.
 
     One vector-mode hyper-dual evaluation. Structured x gives x's structure of x's structure
@@ -411,6 +459,11 @@ def hessian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=No
         f returns ``(output, aux)``; see the module docstring for what is returned.
     batch_axis : int, optional
         The axis of x (and of f's output) holding independent points.
+    sparse : bool or SparsePlan
+        ``True`` or a plan from :func:`~dualdiff.sparse_plan` (``kind="hessian"``): a
+        ``scipy.sparse.csr_array`` of shape ``(n, n)``. For ``f(x) = h(Σ_i g_i(x))`` one
+        hyper-dual evaluation with as many directions as ``J_g`` has colours; otherwise a
+        star colouring of the Hessian pattern (see :mod:`dualdiff._sparse`). One array x only.
 
     Examples
     --------
@@ -419,6 +472,9 @@ def hessian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=No
     array([[4., 2.],
            [2., 0.]])
     """
+    if sparse is not False and sparse is not None:
+        plan = _sparse_plan(f, x, argnums, has_aux, batch_axis, sparse, "hessian", args, kwargs)
+        return _sparse_mod().hessian(f, x[0], plan, args, kwargs)
     r = value_gradient_hessian(f, *x, argnums=argnums, args=args, kwargs=kwargs,
                                has_aux=has_aux, batch_axis=batch_axis)  # fmt: skip
     return (r.hessian, r.value[1]) if has_aux else r.hessian
