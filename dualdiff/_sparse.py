@@ -369,9 +369,6 @@ def sparse_plan(f, x, kind: str = "jacobian", *, pattern=None, args=(), kwargs=N
     else:
         g_shape, g_deps = tr.full_sums[root]
         separable = _Separable(root, len(tr.full_sums), g_shape, g_deps, sp)
-        if separable.c >= n and n > 1:
-            reason = f"the summed terms depend on every input together ({separable.c} colours)"
-            separable = None
     return SparsePlan(kind, x.shape, (), P, separable, reason, sp)
 
 

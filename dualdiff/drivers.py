@@ -266,9 +266,7 @@ _PARTS2 = ("value", "eps1", "eps12")
 # ------------------------------------------------------------------------ gradients
 
 
-def gradient(
-    f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None, sparse=False
-):
+def gradient(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None, sparse=False):
     """``∇f(x)`` of a scalar ``f``, shaped like x, from one vector-mode dual evaluation.
 
     ``g[j...] = ∂f/∂x[j...]``; shape ``x.shape`` (the structure of x for structured x, a tuple
@@ -376,9 +374,7 @@ def value_and_gradient(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, ba
     return ValueAndGradient(_aux(value, aux, has_aux), grad)
 
 
-def jacobian(
-    f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None, sparse=False
-):
+def jacobian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None, sparse=False):
     """``J[i..., j...] = ∂f(x)[i...] / ∂x[j...]``, shape ``f(x).shape + x.shape``.
 
     One vector-mode dual evaluation. For structured x or f(x), f's output structure holds one
@@ -437,9 +433,7 @@ def jacobian(
     return _aux(J, aux, has_aux)
 
 
-def hessian(
-    f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None, sparse=False
-):
+def hessian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None, sparse=False):
     """``H[i..., j...] = ∂²f / ∂x[i...] ∂x[j...]`` of a scalar ``f``, shape ``x.shape * 2``.
 
     One vector-mode hyper-dual evaluation. Structured x gives x's structure of x's structure
