@@ -38,6 +38,7 @@ class Method:
     namespace: dict = field(default_factory=dict)
     evaluations: float | Callable[[object], float] | None = None
     unavailable: str = ""
+    extras: Callable[[], dict] | None = None
 
     def count(self, value) -> float | None:
         """Evaluations of ``f`` per result point for the call that returned ``value``."""

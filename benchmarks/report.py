@@ -26,6 +26,8 @@ import math
 from pathlib import Path
 from typing import NamedTuple
 
+from benchmarks import sparse
+
 SCHEMA_VERSION = 2
 DUALDIFF_LIMIT = 1e-12
 """Claim: every dualdiff error (accuracy and speed suites) is at most this."""
@@ -288,7 +290,8 @@ def speed_rows(records: list[dict]) -> list[list[str]]:
                 _evals(r.get("evaluations")),
                 _first_call(r),
             ]
-        rows.append([r["task"], fmt_size(r["size"]), r["method"], *cells])
+        method = r["method"] + sparse.extras_text(r)
+        rows.append([r["task"], fmt_size(r["size"]), method, *cells])
     return rows
 
 
@@ -345,7 +348,8 @@ def speed_tables(records: list[dict]) -> list[TableSpec]:
     for workload, title in WORKLOAD_TITLES.items():
         chosen = [r for r in records if r["workload"] == workload]
         groups = [chosen]
-        if workload == "W2":
+        split = workload == "W2" or sparse.has_sparse_tasks(chosen)
+        if split:
             tasks = dict.fromkeys(r["task"] for r in chosen)
             groups = [[r for r in chosen if r["task"] == t] for t in tasks]
         for group in groups:
@@ -356,7 +360,7 @@ def speed_tables(records: list[dict]) -> list[TableSpec]:
             name = title
             if len({r["task"] for r in group}) == 1:  # the task goes into the title
                 header, rows = header[1:], [row[1:] for row in rows]
-                if workload == "W2":
+                if split:
                     name = f"{title}: {group[0]['task']}"
             header, rows = _drop_empty(header, rows, header.index("method"))
             grouping = 1 if header[0] in ("task", "size") else 0

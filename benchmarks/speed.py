@@ -6,7 +6,9 @@ One record per (workload, task, size, method), the primal included (ratio 1):
 (of ``f`` per result point, where counted), ``first_call_s`` (the first call, timed alone: it
 includes any compilation or cache loading, and never enters ``time_s`` or the error),
 ``repeats``, ``number`` (calls per repeat), ``compile_s`` (jit peers: first call minus median)
-and ``note`` (the exception if the method failed, or why it cannot run here).
+``note`` (the exception if the method failed, or why it cannot run here), and for the
+sparse methods (:mod:`benchmarks.sparse`) ``colours`` (directions per evaluation) and
+``peak_bytes`` (tracemalloc's peak over one call), None elsewhere.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ def _record(case: Case, method: Method, **fields) -> dict:
         "repeats": 0,
         "number": 0,
         "note": "",
+        "colours": None,
+        "peak_bytes": None,
         **fields,
     }
 
@@ -78,6 +82,7 @@ def run_case(case: Case, dd, settings: Settings) -> list[dict]:
         try:
             with numba_path(dd, method.numba):
                 timing, value = _time(method, settings)
+                extra = _extras(method)
             error = case.error(method.extract(value))
             evaluations = method.count(value)
         except Exception as exc:  # a failing method is a result, not a crash
@@ -95,9 +100,15 @@ def run_case(case: Case, dd, settings: Settings) -> list[dict]:
                 compile_s=max(0.0, timing.first_call - timing.median) if method.jit else None,
                 repeats=timing.repeats,
                 number=timing.number,
+                **extra,
             )
         )
     return records
+
+
+def _extras(method: Method) -> dict:
+    """The method's further record fields (sparse: colours, peak memory), outside the timer."""
+    return method.extras() if method.extras is not None else {}
 
 
 def run(

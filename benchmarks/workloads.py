@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from benchmarks import adaptive, peers
+from benchmarks import adaptive, peers, sparse
 from benchmarks import finite_diff as fd
 from benchmarks.cases import Case, Method
 from benchmarks.config import Settings
@@ -286,4 +286,5 @@ BUILDERS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6}
 
 def build_cases(dd, settings: Settings) -> list[Case]:
     """Every case of the workloads ``settings`` selects, in W1-W6 order."""
-    return [c for w, build in BUILDERS.items() if settings.wants(w) for c in build(dd, settings)]
+    cases = [c for w, build in BUILDERS.items() if settings.wants(w) for c in build(dd, settings)]
+    return cases + sparse.sparse_cases(dd, settings)

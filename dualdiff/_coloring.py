@@ -35,7 +35,9 @@ import scipy.sparse as sp
 __all__ = ["column_colouring", "star_colouring", "greedy_colouring", "SMALL"]
 
 SMALL = 4000
-"""Graphs up to this many vertices are coloured by the sequential greedy loop."""
+"""Graphs up to this many vertices (and :data:`SMALL_EDGES` edges) are coloured by the
+sequential greedy loop, a Python loop over the edges."""
+SMALL_EDGES = 200_000
 
 
 def _bool_csr(a):
@@ -61,15 +63,31 @@ def column_graph(pattern):
     return _without_diagonal(p.T @ p)
 
 
+PAIR_BUDGET = 5 * 10**7
+"""Building the graph costs ``Σ_i r_i²`` for rows of ``r_i`` entries; above this (a pattern
+with long dense rows, such as a cumsum's triangle) every column gets its own colour, which is
+what any colouring would come close to there."""
+
+
+def _too_dense(p) -> bool:
+    r = np.diff(p.indptr).astype(np.int64)
+    return bool(r.size) and (int(r.max()) >= p.shape[1] or int(r @ r) > PAIR_BUDGET)
+
+
 def column_colouring(pattern) -> np.ndarray:
     """Distance-1 colouring of the columns of ``pattern`` (m × n): ``colour[j]`` in ``[0, c)``."""
-    return greedy_colouring(column_graph(pattern))
+    p = _bool_csr(pattern)
+    if _too_dense(p):
+        return np.arange(p.shape[1], dtype=np.intp)
+    return greedy_colouring(column_graph(p))
 
 
 def star_colouring(pattern) -> np.ndarray:
     """A star colouring of the symmetric ``pattern`` (n × n) (the distance-2 colouring)."""
     n = pattern.shape[0]
     h = _bool_csr(sp.csr_array(pattern, dtype=bool) + sp.eye_array(n, dtype=bool, format="csr"))
+    if _too_dense(h):
+        return np.arange(n, dtype=np.intp)
     return greedy_colouring(_without_diagonal(h @ h))
 
 
@@ -78,8 +96,10 @@ def greedy_colouring(adj) -> np.ndarray:
     n = adj.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.intp)
+    if adj.nnz == n * (n - 1):  # complete: every column its own colour
+        return np.arange(n, dtype=np.intp)
     cyclic = _cyclic(adj)
-    other = _sequential(adj) if n <= SMALL else _luby(adj)
+    other = _sequential(adj) if n <= SMALL and adj.nnz <= SMALL_EDGES else _luby(adj)
     return cyclic if cyclic.max() <= other.max() else other
 
 

@@ -109,6 +109,8 @@ def test_json_schema(run):
         "repeats",
         "number",
         "note",
+        "colours",
+        "peak_bytes",
     }
     assert {r["workload"] for r in doc["speed"]} == WORKLOADS
     for r in doc["speed"]:
@@ -122,6 +124,10 @@ def test_json_schema(run):
     methods = {r["method"] for r in doc["speed"]}
     assert {"primal", "forward FD", "central FD", "complex step", "scipy.differentiate"} <= methods
     assert any(m.startswith("dualdiff") for m in methods)
+    sparse = [r for r in doc["speed"] if r["method"] == "dd sparse=plan"]
+    assert {r["workload"] for r in sparse} == {"W3", "W4", "W5"}
+    assert all(r["peak_bytes"] > 0 and r["colours"] >= 2 for r in sparse)
+    assert {r["colours"] for r in sparse if r["workload"] != "W5"} == {2}  # Rosenbrock
     names = {r["problem"] for r in doc["accuracy"]}
     assert names == set(testing.PROBLEMS)
     for r in doc["accuracy"]:
