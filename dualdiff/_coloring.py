@@ -9,13 +9,14 @@ with ``c`` compressed directions (``S[j, colour[j]] = 1``) gives every nonzero e
 - **Hessians**: a *star colouring* of the adjacency graph of ``H`` (Gebremedhin, Manne and
   Pothen, "What color is your Jacobian?", SIAM Review 2005): a distance-1 colouring in which
   every path on four vertices uses at least three colours, which is what direct recovery of a
-  symmetric matrix needs. We compute the distance-2 colouring (Coleman and Moré 1984), which
-  is a star colouring, as a distance-1 colouring of the graph of ``(H + I)²``: then every
-  entry is recovered from its own row, ``H[i, j] = (H S)[i, colour[j]]``. For a band of
-  half-width ``b`` it uses ``2b + 1`` colours (3 for a tridiagonal Hessian, the optimum for a
-  path); GMP's Algorithm 4.1 can save colours on irregular patterns at the cost of a
-  two-sided recovery, not needed for the banded and partially separable problems this
-  serves.
+  symmetric matrix needs: each entry ``H[i, j]`` is then read either from row ``i``,
+  ``(H S)[i, colour[j]]``, where ``j`` is the only neighbour of ``i`` of its colour, or from
+  row ``j``. Two colourings are tried and the one with fewer colours kept: the distance-2
+  colouring (Coleman and Moré 1984; a star colouring, vectorised as a distance-1 colouring of
+  the graph of ``(H + I)²``; ``2b + 1`` colours for a band of half-width ``b``, 3 for a
+  tridiagonal Hessian, the optimum for a path), and, on graphs of up to :data:`SMALL`
+  vertices, GMP's greedy star colouring (their Algorithm 4.1), which needs far fewer colours
+  where a few vertices have many neighbours (2 for an arrowhead, against ``n``).
 
 Written here, not taken from a library: networkx's ``greedy_color`` is a Python loop over a
 graph of Python objects (seconds at ``n = 10⁵``) and has no star colouring; ColPack has no
@@ -86,9 +87,45 @@ def star_colouring(pattern) -> np.ndarray:
     """A star colouring of the symmetric ``pattern`` (n × n) (the distance-2 colouring)."""
     n = pattern.shape[0]
     h = _bool_csr(sp.csr_array(pattern, dtype=bool) + sp.eye_array(n, dtype=bool, format="csr"))
+    adj = _without_diagonal(h)
+    r = np.diff(adj.indptr).astype(np.int64)
     if _too_dense(h):
-        return np.arange(n, dtype=np.intp)
-    return greedy_colouring(_without_diagonal(h @ h))
+        distance2 = np.arange(n, dtype=np.intp)
+    else:
+        distance2 = greedy_colouring(_without_diagonal(h @ h))
+    if n > SMALL or int(r @ r) > SMALL_EDGES:
+        return distance2
+    star = _star_greedy(adj)
+    return star if star.max() < distance2.max() else distance2
+
+
+def _star_greedy(adj) -> np.ndarray:
+    """GMP's greedy star colouring (Algorithm 4.1 of "What color is your Jacobian?"): ``v``
+    may not take the colour of ``x`` two steps away through ``w`` when ``w`` is uncoloured,
+    or when ``x`` already has another neighbour of ``w``'s colour (a two-coloured path on
+    four vertices). Fewer colours than distance-2 where a vertex has many neighbours
+    (an arrowhead: 2 instead of n)."""
+    n = adj.shape[0]
+    ptr, idx = adj.indptr.tolist(), adj.indices.tolist()
+    nbrs = [idx[ptr[v] : ptr[v + 1]] for v in range(n)]
+    colour = [-1] * n
+    for v in range(n):
+        forbidden = set()
+        for w in nbrs[v]:
+            cw = colour[w]
+            if cw >= 0:
+                forbidden.add(cw)
+            for x in nbrs[w]:
+                cx = colour[x]
+                if x == v or cx < 0 or cx in forbidden:
+                    continue
+                if cw < 0 or any(y != w and colour[y] == cw for y in nbrs[x]):
+                    forbidden.add(cx)
+        c = 0
+        while c in forbidden:
+            c += 1
+        colour[v] = c
+    return np.asarray(colour, dtype=np.intp)
 
 
 def greedy_colouring(adj) -> np.ndarray:

@@ -337,6 +337,31 @@ def test_colour_counts_on_bands():
     assert _coloring.star_colouring(big + big.T).max() + 1 == 3
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_greedy_star_colouring_is_valid(seed):
+    """GMP's greedy star colouring on its own (star_colouring keeps it only when it wins)."""
+    P = _random_symmetric(14, 0.1 + 0.04 * seed, seed)
+    adj = _coloring._without_diagonal(sp.csr_array(P))
+    assert _star_valid(P, _coloring._star_greedy(adj))
+
+
+def test_arrowhead_hessian_two_colours_two_sided_recovery():
+    """Star colouring of an arrowhead: 2 colours; the hub's entries are read from the
+    leaves' rows (two-sided recovery)."""
+    n = 12
+    assert _coloring.star_colouring(sp.csr_array(arrow_pattern(n))).max() + 1 == 2
+
+    def f(x):
+        return np.sin(x[0]) * np.sum(x[1:] ** 2) + np.sum(np.exp(x))
+
+    x = RNG.uniform(0.5, 1.5, n)
+    plan = dd.sparse_plan(f, x, kind="hessian")
+    assert plan.method == "compressed" and plan.n_colours == 2
+    np.testing.assert_array_equal(plan.pattern.toarray(), arrow_pattern(n))
+    np.testing.assert_allclose(dd.hessian(f, x, sparse=plan).toarray(), dd.hessian(f, x),
+                               rtol=1e-14)  # fmt: skip
+
+
 def test_luby_colouring_is_valid():
     P = _random_symmetric(60, 0.05, 8)
     colours = _coloring._luby(_coloring.column_graph(sp.csr_array(P)))
