@@ -21,8 +21,9 @@ and named in ``plan.method``:
 ``"compressed"`` (Jacobians; Hessians without that structure)
     Jacobians: ``c`` distance-1 colours, one evaluation with ``c`` directions, direct
     recovery ``J[i, j] = (J S)[i, colour[j]]``. Hessians: a star colouring of the Hessian
-    pattern (:mod:`dualdiff._coloring`) and one hyper-dual evaluation with ``ε1 = S`` (``c``
-    directions) and ``ε2 = I`` (``n`` directions), whose ``ε1ε2`` part is ``Sᵀ H``; each
+    pattern (:mod:`dualdiff._coloring`) and a hyper-dual evaluation with ``ε1 = S`` (``c``
+    directions) and ``ε2 = I`` (``n`` directions, in blocks when ``n² c`` is large: see
+    :data:`BLOCK_ELEMENTS`), whose ``ε1ε2`` part is ``Sᵀ H``; each
     entry is read where its colour is unique in its row (``H[i, j] = (H S)[i, colour[j]]``,
     or the symmetric ``(H S)[j, colour[i]]``). The ``ε1ε2`` work is ``c/n`` of the dense
     Hessian's.
@@ -497,11 +498,21 @@ def hessian(f, x, plan, args=(), kwargs=None):
                 data = data + y.eps12 * g[rows] * g[P.indices]
             return sp.csr_array((data, P.indices.copy(), P.indptr.copy()), shape=P.shape)
     colours, c, S, src = plan._compressed
-    e2 = np.eye(n).reshape(x.shape + (n,))
-    seed = HyperDual(x, S.reshape(x.shape + (c,)), e2, np.zeros(x.shape + (c, n)))
-    y = f(seed, *args, **kwargs)
-    if not isinstance(y, DualBase):
-        data = np.zeros(P.nnz)
-    else:
-        data = np.reshape(y.eps12, (-1,))[src] if c else np.zeros(P.nnz)
+    StH = np.zeros((c, n))  # (S^T H)[a, k], in blocks of ε2 directions
+    step = max(1, min(n, BLOCK_ELEMENTS // max(1, n * max(c, 1))))
+    for k0 in range(0, n if c else 0, step):
+        k1 = min(n, k0 + step)
+        e2 = np.zeros((n, k1 - k0))
+        e2[np.arange(k0, k1), np.arange(k1 - k0)] = 1.0
+        seed = HyperDual(x, S.reshape(x.shape + (c,)), e2.reshape(x.shape + (k1 - k0,)),
+                         np.zeros(x.shape + (c, k1 - k0)))  # fmt: skip
+        y = f(seed, *args, **kwargs)
+        if isinstance(y, DualBase):
+            StH[:, k0:k1] = np.reshape(y.eps12, (c, k1 - k0))
+    data = StH.ravel()[src]
     return sp.csr_array((data, P.indices.copy(), P.indptr.copy()), shape=P.shape)
+
+
+BLOCK_ELEMENTS = 2 * 10**7
+"""The compressed Hessian's ``ε2`` directions go in blocks so that an input's second parts
+(``x.size × c × block`` floats) stay under this many elements (160 MB)."""

@@ -421,3 +421,17 @@ def test_selection_by_value_takes_every_candidate():
         )
     sorted_pattern = dd.sparsity(lambda x: np.sort(x)[:2] * 2.0, x).toarray()
     np.testing.assert_array_equal(sorted_pattern, np.ones((2, 4), bool))
+
+
+def test_compressed_hessian_in_blocks_equals_one_pass(monkeypatch):
+    from dualdiff import _sparse
+
+    def f(x):
+        return np.sum(np.sin(x[1:] * x[:-1])) + np.sum(np.exp(x))
+
+    x = RNG.uniform(0.5, 1.5, 17)
+    plan = dd.sparse_plan(f, x, kind="hessian")
+    one = dd.hessian(f, x, sparse=plan).toarray()
+    monkeypatch.setattr(_sparse, "BLOCK_ELEMENTS", 50)  # blocks of 50 // (17·3) = 1 direction
+    np.testing.assert_array_equal(dd.hessian(f, x, sparse=plan).toarray(), one)
+    np.testing.assert_allclose(one, dd.hessian(f, x), rtol=1e-14)
