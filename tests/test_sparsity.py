@@ -435,3 +435,52 @@ def test_compressed_hessian_in_blocks_equals_one_pass(monkeypatch):
     monkeypatch.setattr(_sparse, "BLOCK_ELEMENTS", 50)  # blocks of 50 // (17·3) = 1 direction
     np.testing.assert_array_equal(dd.hessian(f, x, sparse=plan).toarray(), one)
     np.testing.assert_allclose(one, dd.hessian(f, x), rtol=1e-14)
+
+
+_UNARY = [np.sin, np.exp, np.tanh, np.square, np.abs, np.cbrt, lambda v: 2.0 * v - 1.0]
+_STRUCTURAL = [
+    lambda v: v[::-1],
+    lambda v: np.roll(v, 2),
+    lambda v: np.concatenate([v[1:], v[:1] ** 2]),
+    lambda v: np.cumsum(v) / v.size,
+    lambda v: np.reshape(np.reshape(v, (2, -1)).T, (-1,)),
+    lambda v: np.where(v > 0.0, v, 0.5 * v),
+    lambda v: np.maximum(v, np.flip(v)),
+    lambda v: np.diff(v, prepend=v[:1]),
+    lambda v: np.clip(v, -0.5, 0.5),
+    lambda v: np.take(v, np.arange(v.size) // 2 * 2),
+    lambda v: np.stack([v, v * v])[1],
+    lambda v: v * np.mean(v[:2]),
+]
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_random_compositions(seed):
+    """Random chains of elementwise and structural steps: the dense Jacobian's nonzeros lie
+    inside the traced pattern, and the sparse Jacobian equals the dense one."""
+    rng = np.random.default_rng(seed)
+    steps = [
+        (_UNARY if k % 2 else _STRUCTURAL)[rng.integers(len(_UNARY if k % 2 else _STRUCTURAL))]
+        for k in range(6)
+    ]
+    mix = rng.integers(1, 3)
+
+    def F(x):
+        v = x
+        for s in steps:
+            v = s(v) + 0.1 * np.roll(x, mix) * v
+        return v
+
+    x = rng.uniform(-1.0, 1.0, 8)
+    P = dd.sparsity(F, x).toarray()
+    J = dd.jacobian(F, x)
+    assert not np.any((J != 0) & ~P)
+    np.testing.assert_allclose(dd.jacobian(F, x, sparse=True).toarray(), J, rtol=1e-13,
+                               atol=1e-15)  # fmt: skip
+    H = dd.hessian(lambda x: np.sum(F(x) ** 2), x)
+    Ph = dd.sparsity(lambda x: np.sum(F(x) ** 2), x, kind="hessian").toarray()
+    assert not np.any((H != 0) & ~Ph)
+    plan = dd.sparse_plan(lambda x: np.sum(F(x) ** 2), x, kind="hessian")
+    assert plan.method == "separable"
+    Hs = dd.hessian(lambda x: np.sum(F(x) ** 2), x, sparse=plan).toarray()
+    np.testing.assert_allclose(Hs, H, rtol=1e-12, atol=1e-14 * np.abs(H).max())
