@@ -440,8 +440,9 @@ def _fallback(plan: SparsePlan, err: Exception):
         plan._compress()
 
 
-def gradient(f, x, plan, args=(), kwargs=None):
-    """``∇f(x)`` shaped like x by the plan's method, or None for the dense driver."""
+def value_and_gradient(f, x, plan, args=(), kwargs=None):
+    """``(f(x), ∇f(x))`` (gradient shaped like x) by the separable method, or None for the
+    dense driver."""
     x = _point(x, "gradient")
     plan._check(x, ("gradient", "hessian"), "gradient")
     sep = plan.separable
@@ -453,7 +454,7 @@ def gradient(f, x, plan, args=(), kwargs=None):
         _fallback(plan, err)
         return None
     g = _grad_of_sum(sep, parts[1], x.size) * y.dual
-    return g.reshape(x.shape) if x.shape else float(g[0])
+    return y.value, (g.reshape(x.shape) if x.shape else float(g[0]))
 
 
 def jacobian(f, x, plan, args=(), kwargs=None):
@@ -473,8 +474,9 @@ def jacobian(f, x, plan, args=(), kwargs=None):
     return sp.csr_array((data, P.indices.copy(), P.indptr.copy()), shape=P.shape)
 
 
-def hessian(f, x, plan, args=(), kwargs=None):
-    """The sparse Hessian ``(n, n)`` by the plan's method."""
+def value_gradient_hessian(f, x, plan, args=(), kwargs=None):
+    """``(f(x), ∇f(x), ∇²f(x))``: the gradient shaped like x, the Hessian sparse ``(n, n)``,
+    from the plan's evaluation(s)."""
     sp = plan._sp
     x = _point(x, "hessian")
     plan._check(x, ("hessian",), "hessian")
@@ -492,15 +494,18 @@ def hessian(f, x, plan, args=(), kwargs=None):
             m = int(np.prod(sep.g_shape))
             vals = np.reshape(parts[3], (m * sep.c * sep.c,))[src]
             data = np.bincount(dst, weights=vals, minlength=P.nnz) * y.eps1
+            gs = _grad_of_sum(sep, parts[1], n)
             if y.eps12 != 0.0:  # h''(s) ∇s ∇sᵀ, for f = h(Σ g) with a nonlinear h
-                g = _grad_of_sum(sep, parts[1], n)
                 rows = np.repeat(np.arange(n), np.diff(P.indptr))
-                data = data + y.eps12 * g[rows] * g[P.indices]
-            return sp.csr_array((data, P.indices.copy(), P.indptr.copy()), shape=P.shape)
+                data = data + y.eps12 * gs[rows] * gs[P.indices]
+            H = sp.csr_array((data, P.indices.copy(), P.indptr.copy()), shape=P.shape)
+            return y.value, (gs * y.eps1).reshape(x.shape), H
     colours, c, S, src = plan._compressed
     StH = np.zeros((c, n))  # (S^T H)[a, k], in blocks of ε2 directions
+    g = np.zeros(n)
+    value = None
     step = max(1, min(n, BLOCK_ELEMENTS // max(1, n * max(c, 1))))
-    for k0 in range(0, n if c else 0, step):
+    for k0 in range(0, n, step):
         k1 = min(n, k0 + step)
         e2 = np.zeros((n, k1 - k0))
         e2[np.arange(k0, k1), np.arange(k1 - k0)] = 1.0
@@ -508,9 +513,15 @@ def hessian(f, x, plan, args=(), kwargs=None):
                          np.zeros(x.shape + (c, k1 - k0)))  # fmt: skip
         y = f(seed, *args, **kwargs)
         if isinstance(y, DualBase):
-            StH[:, k0:k1] = np.reshape(y.eps12, (c, k1 - k0))
-    data = StH.ravel()[src]
-    return sp.csr_array((data, P.indices.copy(), P.indptr.copy()), shape=P.shape)
+            _scalar_output(y, "hessian")
+            value = y.value
+            g[k0:k1] = np.reshape(y.eps2, (k1 - k0,))
+            if c:
+                StH[:, k0:k1] = np.reshape(y.eps12, (c, k1 - k0))
+        else:
+            value = y
+    H = sp.csr_array((StH.ravel()[src], P.indices.copy(), P.indptr.copy()), shape=P.shape)
+    return value, g.reshape(x.shape), H
 
 
 BLOCK_ELEMENTS = 2 * 10**7

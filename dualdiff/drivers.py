@@ -305,13 +305,8 @@ def gradient(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=N
            [2., 2.],
            [2., 2.]])
     """
-    if sparse is not False and sparse is not None:
-        plan = _sparse_plan(f, x, argnums, has_aux, batch_axis, sparse, "gradient", args, kwargs)
-        g = _sparse_mod().gradient(f, x[0], plan, args, kwargs)
-        if g is not None:
-            return g
     r = value_and_gradient(f, *x, argnums=argnums, args=args, kwargs=kwargs,
-                           has_aux=has_aux, batch_axis=batch_axis)  # fmt: skip
+                           has_aux=has_aux, batch_axis=batch_axis, sparse=sparse)  # fmt: skip
     return (r.gradient, r.value[1]) if has_aux else r.gradient
 
 
@@ -340,11 +335,13 @@ def _sparse_plan(f, x, argnums, has_aux, batch_axis, sparse, kind, args, kwargs)
     return sparse
 
 
-def value_and_gradient(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None):
+def value_and_gradient(
+    f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None, sparse=False
+):
     """``(f(x), ∇f(x))`` of a scalar ``f`` from one vector-mode dual evaluation.
 
     Shapes as :func:`gradient`; the value is a scalar (``(N,)`` with ``batch_axis``), or
-    ``(value, aux)`` with ``has_aux``.
+    ``(value, aux)`` with ``has_aux``. ``sparse`` as in :func:`gradient`.
 
     Examples
     --------
@@ -352,6 +349,11 @@ def value_and_gradient(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, ba
     >>> value_and_gradient(lambda x: np.sum(x**2), np.array([1.0, 2.0]))
     ValueAndGradient(value=5.0, gradient=array([2., 4.]))
     """
+    if sparse is not False and sparse is not None:
+        plan = _sparse_plan(f, x, argnums, has_aux, batch_axis, sparse, "gradient", args, kwargs)
+        r = _sparse_mod().value_and_gradient(f, x[0], plan, args, kwargs)
+        if r is not None:
+            return ValueAndGradient(*r)
     target = _dual_target(f, x, argnums, args, kwargs, has_aux, batch_axis, "gradient")
     if target is not None:
         y, outer = _nested(*target, True, "gradient")
@@ -466,20 +468,19 @@ def hessian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=No
     array([[4., 2.],
            [2., 0.]])
     """
-    if sparse is not False and sparse is not None:
-        plan = _sparse_plan(f, x, argnums, has_aux, batch_axis, sparse, "hessian", args, kwargs)
-        return _sparse_mod().hessian(f, x[0], plan, args, kwargs)
     r = value_gradient_hessian(f, *x, argnums=argnums, args=args, kwargs=kwargs,
-                               has_aux=has_aux, batch_axis=batch_axis)  # fmt: skip
+                               has_aux=has_aux, batch_axis=batch_axis, sparse=sparse)  # fmt: skip
     return (r.hessian, r.value[1]) if has_aux else r.hessian
 
 
 def value_gradient_hessian(
-    f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None
+    f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None, sparse=False
 ) -> ValueGradientHessian:
     """``(f(x), ∇f(x), ∇²f(x))`` from one vector-mode hyper-dual evaluation.
 
-    Shapes as :func:`gradient` and :func:`hessian`; ``(value, aux)`` with ``has_aux``.
+    Shapes as :func:`gradient` and :func:`hessian`; ``(value, aux)`` with ``has_aux``. With
+    ``sparse`` (as in :func:`hessian`) the Hessian is a ``scipy.sparse.csr_array`` and the
+    three come from the same sparse evaluation.
 
     Examples
     --------
@@ -487,6 +488,10 @@ def value_gradient_hessian(
     >>> value_gradient_hessian(lambda x: np.sum(x**3), np.array([1.0]))
     ValueGradientHessian(value=1.0, gradient=array([3.]), hessian=array([[6.]]))
     """
+    if sparse is not False and sparse is not None:
+        plan = _sparse_plan(f, x, argnums, has_aux, batch_axis, sparse, "hessian", args, kwargs)
+        return ValueGradientHessian(*_sparse_mod().value_gradient_hessian(f, x[0], plan, args,
+                                                                          kwargs))  # fmt: skip
     inp = Inputs(f, x, argnums, args, kwargs, "hessian")
     inp.no_complex(_SPLIT)
     alt = "jacobian of jacobian, or hvp per output"

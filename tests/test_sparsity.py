@@ -484,3 +484,25 @@ def test_random_compositions(seed):
     assert plan.method == "separable"
     Hs = dd.hessian(lambda x: np.sum(F(x) ** 2), x, sparse=plan).toarray()
     np.testing.assert_allclose(Hs, H, rtol=1e-12, atol=1e-14 * np.abs(H).max())
+
+
+@pytest.mark.parametrize("separable", [True, False])
+def test_value_gradient_hessian_sparse(separable):
+    if separable:
+        f = rosenbrock
+    else:
+
+        def f(x):
+            return np.sum(np.sin(x[1:] * x[:-1])) + np.sum(np.exp(x))
+
+    x = RNG.uniform(-1.0, 1.0, 9)
+    plan = dd.sparse_plan(f, x, kind="hessian")
+    assert plan.method == ("separable" if separable else "compressed")
+    value, g, H = dd.value_gradient_hessian(f, x, sparse=plan)
+    ref = dd.value_gradient_hessian(f, x)
+    assert value == pytest.approx(ref.value, rel=1e-15)
+    np.testing.assert_allclose(g, ref.gradient, rtol=1e-14)
+    np.testing.assert_allclose(H.toarray(), ref.hessian, rtol=1e-14)
+    value, g = dd.value_and_gradient(f, x, sparse=plan)
+    assert value == pytest.approx(ref.value, rel=1e-15)
+    np.testing.assert_allclose(g, ref.gradient, rtol=1e-14)
