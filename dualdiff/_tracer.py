@@ -425,7 +425,11 @@ def implements(*funcs):
 
 
 def _one(numpy_fn):
-    """A structural numpy function of one array: applied to values and row numbers alike."""
+    """A structural numpy function of one array: applied to values and row numbers alike.
+
+    Only functions that place elements of their input or zeros qualify: a function that
+    inserts other constants (``np.pad`` with ``constant_values``, ``np.insert``) would
+    insert them among the row numbers, and is left out."""
 
     def handler(a, *args, **kwargs):
         return _structural(lambda v: numpy_fn(v, *args, **kwargs), [a])
@@ -436,8 +440,8 @@ def _one(numpy_fn):
 for _f in (
     np.reshape, np.ravel, np.transpose, np.swapaxes, np.moveaxis, np.expand_dims, np.squeeze,
     np.broadcast_to, np.take, np.flip, np.fliplr, np.flipud, np.roll, np.repeat, np.diagonal,
-    np.diag, np.tril, np.triu, np.pad, np.copy, np.atleast_1d, np.atleast_2d, np.atleast_3d,
-    np.take_along_axis, np.rot90, np.tile, np.real, np.delete, np.insert, np.resize,
+    np.diag, np.tril, np.triu, np.copy, np.atleast_1d, np.atleast_2d, np.atleast_3d,
+    np.take_along_axis, np.rot90, np.tile, np.real, np.delete, np.resize,
 ):  # fmt: skip
     implements(_f)(_one(_f))
 
