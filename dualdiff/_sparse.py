@@ -57,6 +57,8 @@ from .hyperdual import HyperDual
 __all__ = ["SparsePlan", "sparse_plan", "sparsity"]
 
 KINDS = ("jacobian", "gradient", "hessian")
+PAIR_BUDGET = 5 * 10**7
+"""Most ``(term, input, input)`` triples a separable Hessian plan decompresses."""
 
 
 def _scipy_sparse():
@@ -69,7 +71,7 @@ def _scipy_sparse():
     return sp
 
 
-def _point(x, who: str) -> np.ndarray:
+def _point(x) -> np.ndarray:
     x = as_input(x)
     if type(x) is float:
         x = np.array([x]).reshape(())
@@ -270,7 +272,7 @@ def sparsity(f, x, kind: str = "jacobian", *, args=(), kwargs=None):
     sp = _scipy_sparse()
     from ._tracer import trace
 
-    x = _point(x, "sparsity")
+    x = _point(x)
     y, tr = trace(f, x, hessian=kind == "hessian", args=args, kwargs=kwargs)
     if kind == "hessian":
         _scalar_output(y, "sparsity(kind='hessian')")
@@ -339,7 +341,7 @@ def sparse_plan(f, x, kind: str = "jacobian", *, pattern=None, args=(), kwargs=N
     if kind not in KINDS:
         raise ValueError(f"sparse_plan: kind must be one of {KINDS}, not {kind!r}")
     sp = _scipy_sparse()
-    x = _point(x, "sparse_plan")
+    x = _point(x)
     n = x.size
     if pattern is not None:
         if kind == "gradient":
@@ -370,6 +372,13 @@ def sparse_plan(f, x, kind: str = "jacobian", *, pattern=None, args=(), kwargs=N
     else:
         g_shape, g_deps = tr.full_sums[root]
         separable = _Separable(root, len(tr.full_sums), g_shape, g_deps, sp)
+        r = np.diff(separable.P.indptr).astype(np.int64)
+        if kind == "hessian" and int(r @ r) > PAIR_BUDGET:
+            reason = (
+                f"the summed terms have {int(r @ r)} pairs of inputs, more than {PAIR_BUDGET}: "
+                "their Hessians are too dense to decompress element by element"
+            )
+            separable = None
     return SparsePlan(kind, x.shape, (), P, separable, reason, sp)
 
 
@@ -443,7 +452,7 @@ def _fallback(plan: SparsePlan, err: Exception):
 def value_and_gradient(f, x, plan, args=(), kwargs=None):
     """``(f(x), ∇f(x))`` (gradient shaped like x) by the separable method, or None for the
     dense driver."""
-    x = _point(x, "gradient")
+    x = _point(x)
     plan._check(x, ("gradient", "hessian"), "gradient")
     sep = plan.separable
     if sep is None:
@@ -460,7 +469,7 @@ def value_and_gradient(f, x, plan, args=(), kwargs=None):
 def jacobian(f, x, plan, args=(), kwargs=None):
     """The sparse Jacobian ``(f(x).size, x.size)`` by one compressed evaluation."""
     sp = plan._sp
-    x = _point(x, "jacobian")
+    x = _point(x)
     plan._check(x, ("jacobian",), "jacobian")
     colours, c, S, src = plan._compressed
     P = plan.pattern
@@ -478,7 +487,7 @@ def value_gradient_hessian(f, x, plan, args=(), kwargs=None):
     """``(f(x), ∇f(x), ∇²f(x))``: the gradient shaped like x, the Hessian sparse ``(n, n)``,
     from the plan's evaluation(s)."""
     sp = plan._sp
-    x = _point(x, "hessian")
+    x = _point(x)
     plan._check(x, ("hessian",), "hessian")
     kwargs = kwargs or {}
     P = plan.pattern

@@ -380,7 +380,7 @@ def _unsupported_ufunc(ufunc):
 # ---------------------------------------------------------------- structural
 
 
-def _structural(fn, operands, root_from=None):
+def _structural(fn, operands):
     """``fn`` applied to the values and to row numbers; the row numbers select the rows.
 
     ``operands`` may mix tracers and constants; ``fn`` takes as many arrays. Row 0 is the
