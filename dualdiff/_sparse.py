@@ -46,6 +46,8 @@ and falls back (to ``"compressed"`` or ``"dense"``, recorded in ``plan.reason``)
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ._base import DualBase
@@ -227,7 +229,9 @@ def _as_pattern(pattern, shape, sp, who):
     return P
 
 
-def sparsity(f, x, kind: str = "jacobian", *, args=(), kwargs=None):
+def sparsity(
+    f: Callable, x, kind: str = "jacobian", *, args: tuple = (), kwargs: dict | None = None
+):
     """The Jacobian or Hessian sparsity pattern of ``f`` at ``x``, by tracing dependencies.
 
     ``f`` is evaluated once on a pattern tracer that carries, for every element of every
@@ -301,7 +305,15 @@ def _scalar_output(y, who):
         )
 
 
-def sparse_plan(f, x, kind: str = "jacobian", *, pattern=None, args=(), kwargs=None):
+def sparse_plan(
+    f: Callable | None,
+    x,
+    kind: str = "jacobian",
+    *,
+    pattern=None,
+    args: tuple = (),
+    kwargs: dict | None = None,
+) -> SparsePlan:
     """Detect the sparsity of ``f`` at ``x`` once, and colour it, for reuse at later points.
 
     Pass the plan as ``sparse=plan`` to :func:`~dualdiff.jacobian`, :func:`~dualdiff.gradient`
@@ -311,8 +323,8 @@ def sparse_plan(f, x, kind: str = "jacobian", *, pattern=None, args=(), kwargs=N
 
     Parameters
     ----------
-    f : callable
-        ``f(x, *args, **kwargs)``.
+    f : callable or None
+        ``f(x, *args, **kwargs)`` (None when ``pattern`` is given).
     x : array_like
         A point of the shape the plan will be used at.
     kind : {"jacobian", "gradient", "hessian"}
