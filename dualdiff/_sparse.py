@@ -75,6 +75,11 @@ def _scipy_sparse():
 
 def _point(x) -> np.ndarray:
     x = as_input(x)
+    if np.iscomplexobj(x):
+        raise TypeError(
+            "sparse derivatives take a real x; split a complex x into real and imaginary "
+            "parts (np.concatenate([x.real, x.imag])) and differentiate with respect to both"
+        )
     if type(x) is float:
         x = np.array([x]).reshape(())
     return x

@@ -398,6 +398,8 @@ def test_bad_arguments():
         dd.jacobian(np.sin, np.ones(5), sparse=plan)
     with pytest.raises(ValueError, match="kind='hessian'"):
         dd.hessian(lambda x: np.sum(x), x, sparse=plan)
+    with pytest.raises(TypeError, match="real x"):
+        dd.sparsity(np.sin, np.ones(3) + 1j)
     with pytest.raises(ValueError, match="pattern has shape"):
         dd.sparse_plan(np.sin, x, pattern=np.ones((3, 3)))
 
