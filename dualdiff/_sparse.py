@@ -54,7 +54,9 @@ from ._base import DualBase
 from ._functions import FULL_SUM_HOOK
 from ._seed import as_input
 from .dual import Dual
+from .dual import _new as _dual_new
 from .hyperdual import HyperDual
+from .hyperdual import _new as _hyper_new
 
 __all__ = ["SparsePlan", "sparse_plan", "sparsity"]
 
@@ -99,6 +101,7 @@ class _Separable:
         self.colours = column_colouring(P)
         self.c = int(self.colours.max()) + 1 if self.colours.size else 0
         self.S = seed_matrix(self.colours, self.c)
+        self.S.flags.writeable = False  # the seed itself: item assignment in f copies it
         rows = np.repeat(np.arange(P.shape[0]), np.diff(P.indptr))
         cols = P.indices.astype(np.intp)
         self.grad_src = rows * self.c + self.colours[cols]
@@ -156,6 +159,7 @@ class SparsePlan:
         self.reason = reason
         self._sp = sp
         self._compressed = None
+        self._template = None
         if separable is None and kind != "gradient":
             self._compress()
 
@@ -212,6 +216,14 @@ class SparsePlan:
             # second parts (c, n): (S^T H)[a, k] = (H S)[k, a]
             src = np.where(own, colours[cols] * self.n + rows, colours[rows] * self.n + cols)
         self._compressed = (colours, c, seed_matrix(colours, c), src)
+
+    def _result(self, data):
+        """A new CSR matrix with the plan's pattern and ``data`` as its stored entries."""
+        if self._template is None:
+            self._template = self._sp.csr_array(self.pattern, dtype=np.float64)
+        out = self._template.copy()
+        out.data = data
+        return out
 
     def _check(self, x, kinds, who):
         if self.kind not in kinds:
@@ -430,11 +442,11 @@ class _Decompress:
 def _evaluate_separable(f, x, sep: _Separable, order: int, args, kwargs):
     """``(y, parts of g)``: f evaluated with c compressed directions, its final sum hooked."""
     c = sep.c
-    S = sep.S.reshape(x.shape + (c,))
+    S = sep.S.reshape(x.shape + (c,))  # built once per plan; f never writes into a seed
     if order == 1:
-        seed = Dual(x, S)
+        seed = _dual_new(x, S, "y")
     else:
-        seed = HyperDual(x, S, S, np.zeros(x.shape + (c, c)))
+        seed = _hyper_new(x, S, S, np.zeros(x.shape + (c, c)), "y", "z")
     hook = _Decompress(sep, order)
     token = FULL_SUM_HOOK.set(hook)
     try:
@@ -485,7 +497,6 @@ def value_and_gradient(f, x, plan, args=(), kwargs=None):
 
 def jacobian(f, x, plan, args=(), kwargs=None):
     """The sparse Jacobian ``(f(x).size, x.size)`` by one compressed evaluation."""
-    sp = plan._sp
     x = _point(x)
     plan._check(x, ("jacobian",), "jacobian")
     colours, c, S, src = plan._compressed
@@ -497,13 +508,12 @@ def jacobian(f, x, plan, args=(), kwargs=None):
         data = np.zeros(P.nnz)
     else:
         data = np.reshape(y.dual, (-1,))[src] if c else np.zeros(P.nnz)
-    return sp.csr_array((data, P.indices.copy(), P.indptr.copy()), shape=P.shape)
+    return plan._result(data)
 
 
 def value_gradient_hessian(f, x, plan, args=(), kwargs=None):
     """``(f(x), ∇f(x), ∇²f(x))``: the gradient shaped like x, the Hessian sparse ``(n, n)``,
     from the plan's evaluation(s)."""
-    sp = plan._sp
     x = _point(x)
     plan._check(x, ("hessian",), "hessian")
     kwargs = kwargs or {}
@@ -524,7 +534,7 @@ def value_gradient_hessian(f, x, plan, args=(), kwargs=None):
             if y.eps12 != 0.0:  # h''(s) ∇s ∇sᵀ, for f = h(Σ g) with a nonlinear h
                 rows = np.repeat(np.arange(n), np.diff(P.indptr))
                 data = data + y.eps12 * gs[rows] * gs[P.indices]
-            H = sp.csr_array((data, P.indices.copy(), P.indptr.copy()), shape=P.shape)
+            H = plan._result(data)
             return y.value, (gs * y.eps1).reshape(x.shape), H
     colours, c, S, src = plan._compressed
     StH = np.zeros((c, n))  # (S^T H)[a, k], in blocks of ε2 directions
@@ -546,7 +556,7 @@ def value_gradient_hessian(f, x, plan, args=(), kwargs=None):
                 StH[:, k0:k1] = np.reshape(y.eps12, (c, k1 - k0))
         else:
             value = y
-    H = sp.csr_array((StH.ravel()[src], P.indices.copy(), P.indptr.copy()), shape=P.shape)
+    H = plan._result(StH.ravel()[src])
     return value, g.reshape(x.shape), H
 
 

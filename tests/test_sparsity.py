@@ -508,3 +508,18 @@ def test_value_gradient_hessian_sparse(separable):
     value, g = dd.value_and_gradient(f, x, sparse=plan)
     assert value == pytest.approx(ref.value, rel=1e-15)
     np.testing.assert_allclose(g, ref.gradient, rtol=1e-14)
+
+
+def test_item_assignment_in_f_leaves_the_plan_intact():
+    def f(x):
+        x[0] = 3.0 * x[0]  # writes into the seeded input: must copy, not write the seed
+        return np.sum(x[1:] * x[:-1] ** 2)
+
+    x = RNG.uniform(0.5, 1.5, 6)
+    plan = dd.sparse_plan(f, x, kind="hessian")
+    S = plan.separable.S.copy()
+    for _ in range(2):
+        np.testing.assert_allclose(dd.gradient(f, x, sparse=plan), dd.gradient(f, x), rtol=1e-14)
+        np.testing.assert_allclose(dd.hessian(f, x, sparse=plan).toarray(), dd.hessian(f, x),
+                                   rtol=1e-14)  # fmt: skip
+    np.testing.assert_array_equal(plan.separable.S, S)
