@@ -26,7 +26,9 @@ class Method:
     ``build`` for single operations timed with :mod:`timeit` (W6). ``evaluations``: how many
     times one call evaluates ``f`` per result point (a number, or a function of the call's
     value; ``None``: not counted, as for the AD peers). ``unavailable``: why the method cannot
-    run here (its row carries this note instead of a time).
+    run here (its row carries this note instead of a time). ``extras()``, called once after
+    the timing, returns further fields of the record (the sparse methods' ``colours`` and
+    ``peak_bytes``: :mod:`benchmarks.sparse`).
     """
 
     name: str
