@@ -497,6 +497,27 @@ class DualBase(NDArrayOperatorsMixin):
         """Not supported (in place); raises TypeError. Use ``np.sort(x)``."""
         raise TypeError("in-place sort of a dual number is not supported; use np.sort(x)")
 
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        """``ndarray.astype``: a float dtype keeps the number (components in float64); an
+        integer, boolean or complex dtype would drop the derivative and raises
+        :class:`~dualdiff.DerivativeLossError` naming ``astype``."""
+        dt = np.dtype(dtype)
+        if dt.kind != "f":
+            raise DerivativeLossError(
+                f"x.astype({dt}) of a dual number would drop its derivative parts (a {dt} array "
+                "cannot hold them). Convert x.value if you need the values as "
+                f"{dt}; for rounding with a zero derivative use np.round / np.floor on x"
+            )
+        if dt != np.float64:
+            import warnings
+
+            warnings.warn(
+                f"x.astype({dt}) of a dual number keeps float64 components: dual numbers are "
+                "computed in double precision",
+                stacklevel=2,
+            )
+        return self.copy() if copy else self
+
     def item(self):
         """Raises :class:`~dualdiff.DerivativeLossError`: a Python float has no derivative."""
         raise DerivativeLossError(loss_message("a Python scalar with .item()"))

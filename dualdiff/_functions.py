@@ -507,7 +507,7 @@ for _f, _fn in LIKE_FUNCTIONS.items():
 
 @implements(np.sum)
 def dual_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    _no_out("sum", out, where)
+    a = _masked(a, where, 0.0)
     axes = norm_axis(axis, a.ndim)
     res = a._map(lambda p, nt: np.sum(p, axis=axes, keepdims=keepdims))
     return _finish(res if initial is None else res + initial)
@@ -515,10 +515,20 @@ def dual_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, w
 
 @implements(np.mean)
 def _mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
-    _no_out("mean", out, where)
     axes = norm_axis(axis, a.ndim)
+    if where is not None and where is not True:
+        count = np.sum(np.broadcast_to(where, a.shape), axis=axes, keepdims=keepdims)
+        return dual_sum(a, axis=axes, keepdims=keepdims, where=where) / count.astype(float)
     count = int(np.prod([a.shape[i] for i in axes]))
     return dual_sum(a, axis=axes, keepdims=keepdims) / float(count)
+
+
+def _masked(a, where, fill):
+    """``a`` where ``where`` holds, the constant ``fill`` elsewhere (numpy's ``where=`` of a
+    reduction: the masked elements take the operation's identity)."""
+    if where is None or where is True:
+        return a
+    return _where(np.broadcast_to(where, a.shape), a, fill)
 
 
 @implements(np.cumsum)
@@ -560,7 +570,7 @@ def _keep(res, a, axes, keepdims):
 @implements(np.prod)
 def dual_prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     """Product by pairwise halving, so each step is one product rule of the algebra."""
-    _no_out("prod", out, where)
+    a = _masked(a, where, 1.0)
     m, axes = _move_to_front(a, axis)
     while m.shape[0] > 1:
         half = m.shape[0] // 2
@@ -598,16 +608,25 @@ def _select(a, axis, keepdims, argfn, name):
 @implements(np.max, np.amax)
 def dual_max(a, axis=None, out=None, keepdims=False, initial=None, where=None):
     """Maximum, selected by the real part (the first maximal element carries the derivative)."""
-    _no_out("max", out, where)
+    a = _masked(a, where, _needs_initial("max", where, initial, -np.inf))
     res = _select(a, axis, keepdims, _nanfirst(np.argmax), "maximum")
     return res if initial is None else np.maximum(res, initial)
 
 
 @implements(np.min, np.amin)
 def dual_min(a, axis=None, out=None, keepdims=False, initial=None, where=None):
-    _no_out("min", out, where)
+    a = _masked(a, where, _needs_initial("min", where, initial, np.inf))
     res = _select(a, axis, keepdims, _nanfirst(np.argmin), "minimum")
     return res if initial is None else np.minimum(res, initial)
+
+
+def _needs_initial(name, where, initial, fill):
+    if where is not None and where is not True and initial is None:
+        raise ValueError(
+            f"reduction operation '{name}imum' does not have an identity, so to use a where "
+            "mask one has to specify 'initial'"
+        )
+    return fill
 
 
 def _nanfirst(argfn):

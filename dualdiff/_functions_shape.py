@@ -1,0 +1,386 @@
+"""Structural numpy functions on dual numbers: every output element is one input element (or 0).
+
+Most of numpy's structural functions (``tile``, ``pad``, ``rot90``, ``split``, ``triu``,
+``insert``, ``block``, ...) move elements and nothing else. Rather than re-implement each one's
+shape logic per component, they run once on an *index array*, ``arange(size).reshape(shape)``,
+and every component is then gathered at the resulting indices (:func:`gather`), with the
+direction axes kept last. The sentinel index ``-1`` selects an appended zero: an element that
+does not come from the input (``pad``'s constant, ``triu``'s zeros) has zero derivative parts,
+and its value is numpy's own (the value part is numpy's function on the value whenever there
+is a constant in the output). Several inputs (``column_stack``, ``block``, ``insert``) are
+flattened one after the other, their index arrays offset. numpy itself computes the shapes;
+this module never repeats them.
+
+Functions that are linear but not gathers (``gradient``, ``kron``, ``cross``, ``convolve``,
+``select``) are written in dual operations here too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import DualBase, _finish, norm_axis
+from ._errors import UnsupportedFunctionError
+from ._functions import (
+    _lift_all,
+    _ravel,
+    _real,
+    _tail,
+    _where,
+    contract,
+    dual_reshape,
+    implements,
+)
+
+# ---------------------------------------------------------------- the gather
+
+
+def _flat(p, nt, zero=True):
+    tail = _tail(p, nt)
+    flat = np.reshape(p, (-1,) + tail)
+    return np.concatenate([flat, np.zeros((1,) + tail)]) if zero else flat
+
+
+def _index(a) -> np.ndarray:
+    return np.arange(int(np.size(_real(a)))).reshape(np.shape(_real(a)))
+
+
+def gather(a, idx, value=None):
+    """Every component of ``a`` at the flat indices ``idx`` (``-1``: zero); a list for a list.
+
+    ``value``, when given, replaces the value part (numpy's function on ``a.value``, for
+    outputs that hold constants).
+    """
+    if isinstance(idx, (list, tuple)):
+        vals = [None] * len(idx) if value is None else value
+        return type(idx)(gather(a, i, v) for i, v in zip(idx, vals))
+    idx = np.asarray(idx)
+    res = a._map(lambda p, nt: _flat(p, nt)[idx])
+    if value is not None:
+        parts = list(res._parts())
+        parts[0] = np.asarray(value, dtype=float)
+        res = res._from(parts)
+    return _finish(res)
+
+
+def gather_many(arrays, build, value=None):
+    """``build(index arrays) -> index array(s)`` over several inputs (constants lifted)."""
+    arrays = _lift_all(list(arrays))
+    idxs, off = [], 0
+    for a in arrays:
+        idxs.append(_index(a) + off)
+        off += a.size
+    out = build(idxs)
+    out = np.where(np.asarray(out) < 0, off, out) if not isinstance(out, list) else out
+    proto = arrays[0]
+    flats = []
+    for i in range(len(proto._parts())):
+        ps = [_flat(a._parts()[i], len(a._labels()[i]), zero=False) for a in arrays]
+        nt = len(proto._labels()[i])
+        flats.append(np.concatenate(ps + [np.zeros((1,) + _tail(ps[0], nt + 1)[1:])]))
+    parts = [f[np.asarray(out)] for f in flats]
+    if all(a._shares_eps() for a in arrays):
+        parts[2] = parts[1]
+    if value is not None:
+        parts[0] = np.asarray(value, dtype=float)
+    return _finish(proto._from(parts))
+
+
+def _values(arrays):
+    return [_real(a) for a in arrays]
+
+
+def _any_dual(*xs):
+    return any(isinstance(x, DualBase) for x in xs)
+
+
+def _leaves(x):
+    if isinstance(x, (list, tuple)):
+        return [y for z in x for y in _leaves(z)]
+    return [x]
+
+
+# ---------------------------------------------------------------- rearranging one array
+
+
+def _single(func):
+    """``func(a, *args, **kwargs)`` of one array, by gathering: values exact, zeros where numpy
+    puts constants."""
+
+    def run(a, *args, **kwargs):
+        return gather(a, func(_index(a), *args, **kwargs))
+
+    return run
+
+
+GATHERED = [np.rot90, np.fliplr, np.flipud, np.rollaxis, np.resize, np.delete, np.tile,
+            np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit]  # fmt: skip
+"""Functions of one array that only move its elements: numpy's own function on the index array
+gives the output's indices."""
+for _f in GATHERED:
+    implements(_f)(_single(_f))
+
+if hasattr(np, "unstack"):
+    implements(np.unstack)(_single(np.unstack))
+if hasattr(np, "matrix_transpose"):
+    implements(np.matrix_transpose)(_single(np.matrix_transpose))
+
+
+@implements(np.atleast_3d)
+def _atleast_3d(*arys):
+    res = [gather(a, np.atleast_3d(_index(a))) if isinstance(a, DualBase) else np.atleast_3d(a)
+           for a in arys]  # fmt: skip
+    return res[0] if len(res) == 1 else res
+
+
+def _triangle(fn):
+    def run(m, k=0):
+        idx = fn(_index(m) + 1, k) - 1
+        return gather(m, idx)
+
+    return run
+
+
+implements(np.triu)(_triangle(np.triu))
+implements(np.tril)(_triangle(np.tril))
+
+
+@implements(np.diagflat)
+def _diagflat(v, k=0):
+    return gather(v, np.diagflat(_index(v) + 1, k) - 1)
+
+
+@implements(np.take_along_axis)
+def _take_along_axis(arr, indices, axis=-1):
+    if axis is None:
+        return gather(arr, np.take_along_axis(_index(arr).ravel(), indices, None))
+    return gather(arr, np.take_along_axis(_index(arr), indices, axis))
+
+
+@implements(np.compress)
+def _compress(condition, a, axis=None, out=None):
+    return gather(a, np.compress(condition, _index(a), axis=axis))
+
+
+@implements(np.extract)
+def _extract(condition, arr):
+    return gather(arr, np.extract(_real(condition), _index(arr)))
+
+
+@implements(np.partition)
+def _partition(a, kth, axis=-1, kind="introselect", order=None):
+    """Partition by the value; every component permuted alike."""
+    if axis is None:
+        a, axis = _ravel(a), -1
+    order_ = np.argpartition(a.value, kth, axis=axis, kind=kind)
+    return gather(a, np.take_along_axis(_index(a), order_, axis))
+
+
+_PAD_GATHER = {"constant", "edge", "reflect", "symmetric", "wrap"}
+
+
+@implements(np.pad)
+def _pad(array, pad_width, mode="constant", **kwargs):
+    """``np.pad`` for the modes that copy input elements (``constant`` puts constants)."""
+    if not isinstance(mode, str) or mode not in _PAD_GATHER:
+        raise UnsupportedFunctionError(
+            f"np.pad(..., mode={mode!r}) is not supported on dual numbers; supported modes: "
+            f"{sorted(_PAD_GATHER)} (they copy input elements or constants)"
+        )
+    if kwargs.get("reflect_type", "even") != "even":
+        raise UnsupportedFunctionError(
+            "np.pad(..., reflect_type='odd') is not supported on dual numbers; use the default "
+            "reflect_type='even'"
+        )
+    if mode == "constant":
+        if _any_dual(*_leaves(kwargs.get("constant_values", 0))):
+            raise UnsupportedFunctionError(
+                "np.pad(..., constant_values=dual) is not supported; pad with a constant and "
+                "add the dual values with np.where"
+            )
+        idx = np.pad(_index(array) + 1, pad_width, mode="constant") - 1
+        return gather(array, idx, np.pad(array.value, pad_width, mode=mode, **kwargs))
+    return gather(array, np.pad(_index(array), pad_width, mode=mode, **kwargs))
+
+
+# ---------------------------------------------------------------- several arrays
+
+
+@implements(np.column_stack)
+def _column_stack(tup):
+    return gather_many(tup, np.column_stack)
+
+
+@implements(np.dstack)
+def _dstack(tup):
+    return gather_many(tup, np.dstack)
+
+
+if hasattr(np, "row_stack"):
+
+    @implements(np.row_stack)
+    def _row_stack(tup, *, dtype=None, casting="same_kind"):
+        return gather_many(tup, np.vstack)
+
+
+@implements(np.block)
+def _block(arrays):
+    leaves = []
+
+    def collect(x):
+        if isinstance(x, list):
+            for y in x:
+                collect(y)
+        else:
+            leaves.append(x)
+
+    collect(arrays)
+
+    def build(idxs):
+        it = iter(idxs)
+
+        def rebuild(x):
+            return [rebuild(y) for y in x] if isinstance(x, list) else next(it)
+
+        return np.block(rebuild(arrays))
+
+    return gather_many(leaves, build)
+
+
+@implements(np.insert)
+def _insert(arr, obj, values, axis=None):
+    if isinstance(obj, DualBase):
+        raise UnsupportedFunctionError("np.insert: the positions obj cannot be dual numbers")
+    return gather_many(
+        [arr, values], lambda idxs: np.insert(idxs[0], obj, idxs[1], axis=axis)
+    )
+
+
+@implements(np.meshgrid)
+def _meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+    idx = np.meshgrid(*[_index(x) for x in xi], copy=copy, sparse=sparse, indexing=indexing)
+    return tuple(gather(x, i) if isinstance(x, DualBase) else np.meshgrid(
+        *[_real(y) for y in xi], copy=copy, sparse=sparse, indexing=indexing)[n]
+        for n, (x, i) in enumerate(zip(xi, idx)))  # fmt: skip
+
+
+@implements(np.select)
+def _select(condlist, choicelist, default=0):
+    """``np.select``: the first true condition's choice, else ``default`` (dual or not)."""
+    if len(condlist) != len(choicelist):
+        raise ValueError("list of cases must be same length as list of conditions")
+    res = default
+    for cond, choice in zip(reversed(condlist), reversed(choicelist)):
+        if _any_dual(choice, res):
+            res = _where(_real(cond), choice, res)
+        else:
+            res = np.where(_real(cond), choice, res)
+    shape = np.broadcast_shapes(*[np.shape(_real(c)) for c in (*condlist, *choicelist)])
+    return np.broadcast_to(res, shape) if np.shape(_real(res)) != shape else res
+
+
+@implements(np.kron)
+def _kron(a, b):
+    """``kron(a, b)``: the outer product of both, its axes interleaved and merged."""
+    na, nb = np.ndim(_real(a)), np.ndim(_real(b))
+    nd = max(na, nb)
+    sa = (1,) * (nd - na) + np.shape(_real(a))
+    sb = (1,) * (nd - nb) + np.shape(_real(b))
+    a, b = np.reshape(a, sa), np.reshape(b, sb)
+    la = "abcdefghijkl"[:nd]
+    lb = "mnopqrstuvwx"[:nd]
+    out = "".join(x + y for x, y in zip(la, lb))
+    res = contract(la, lb, out, a, b)
+    return dual_reshape(res, tuple(m * n for m, n in zip(sa, sb))) if nd else res
+
+
+@implements(np.cross)
+def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """``a × b`` written with products of components (vectors of 2 or 3 components)."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a = np.moveaxis(a, axisa, -1)
+    b = np.moveaxis(b, axisb, -1)
+    na, nb = np.shape(_real(a))[-1], np.shape(_real(b))[-1]
+    if na not in (2, 3) or nb not in (2, 3):
+        raise ValueError("incompatible dimensions for cross product (dimension must be 2 or 3)")
+    a0, a1 = a[..., 0], a[..., 1]
+    b0, b1 = b[..., 0], b[..., 1]
+    a2 = a[..., 2] if na == 3 else 0.0
+    b2 = b[..., 2] if nb == 3 else 0.0
+    if na == 2 and nb == 2:
+        return a0 * b1 - a1 * b0
+    c = np.stack(np.broadcast_arrays(a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0),
+                 axis=-1)  # fmt: skip
+    return np.moveaxis(c, -1, axisc)
+
+
+@implements(np.gradient)
+def _gradient(f, *varargs, axis=None, edge_order=1):
+    """``np.gradient`` is linear in ``f`` for constant spacings: applied to every component
+    along the same axes (the direction axes are never among them)."""
+    if _any_dual(*varargs):
+        raise UnsupportedFunctionError(
+            "np.gradient with dual spacings (varargs) is not supported; only f may be dual"
+        )
+    axes = norm_axis(axis, f.ndim)
+    per_part = []
+    for p, lab in zip(f._parts(), f._labels()):
+        g = np.gradient(p, *varargs, axis=axes, edge_order=edge_order) if np.ndim(p) else None
+        per_part.append(g if isinstance(g, (list, tuple)) else [g])
+    res = []
+    for k in range(len(axes)):
+        parts = [pp[k] for pp in per_part]
+        if f._shares_eps():
+            parts[2] = parts[1]
+        res.append(f._from(parts))
+    return res[0] if len(res) == 1 else tuple(res)
+
+
+def _toeplitz(v, n, name):
+    """The ``(n + m - 1, n)`` matrix ``M[i, k] = v[i - k]`` (0 outside): ``M @ a`` is the full
+    convolution of ``a`` (length ``n``) with ``v`` (length ``m``)."""
+    m = int(np.size(_real(v)))
+    i = np.arange(n + m - 1)[:, None] - np.arange(n)[None, :]
+    idx = np.where((i >= 0) & (i < m), i, -1)
+    if isinstance(v, DualBase):
+        return gather(v, idx)
+    vv = np.concatenate([np.asarray(v, dtype=float), [0.0]])
+    return vv[idx]
+
+
+@implements(np.convolve)
+def _convolve(a, v, mode="full"):
+    """``convolve(a, v)`` as a product with the Toeplitz matrix of ``v`` (bilinear, exact)."""
+    n, m = int(np.size(_real(a))), int(np.size(_real(v)))
+    if n == 0 or m == 0:
+        raise ValueError("v cannot be empty" if m == 0 else "a cannot be empty")
+    if np.ndim(_real(a)) > 1 or np.ndim(_real(v)) > 1:
+        raise ValueError("object too deep for desired array")
+    if n < m:  # numpy swaps so the longer one is first; the result is the same
+        a, v, n, m = v, a, m, n
+    full = contract("ik", "k", "i", _toeplitz(v, n, "convolve"), np.ravel(a))
+    if mode == "full":
+        return full
+    if mode == "same":
+        start = (m - 1) // 2
+        return full[start : start + n]
+    if mode == "valid":
+        return full[m - 1 : n]
+    raise ValueError(f"mode must be one of 'full', 'same', 'valid', got {mode!r}")
+
+
+@implements(np.correlate)
+def _correlate(a, v, mode="valid"):
+    """``correlate(a, v) = convolve(a, v[::-1])`` for real data (numpy's own definition)."""
+    n, m = int(np.size(_real(a))), int(np.size(_real(v)))
+    if n >= m:
+        return _convolve(a, np.flip(v), mode)
+    return np.flip(_convolve(v, np.flip(a), mode))
+
+
+@implements(np.broadcast_arrays)
+def _broadcast_arrays(*args, subok=False):
+    shape = np.broadcast_shapes(*[np.shape(_real(a)) for a in args])
+    return tuple(np.broadcast_to(a, shape) for a in args)
+
