@@ -91,8 +91,18 @@ def _nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
 
 
 def _qfn(nan, scale, name):
-    def run(a, q, axis=None, out=None, overwrite_input=False, method="linear",
-            keepdims=False, *, weights=None, interpolation=None):  # fmt: skip
+    def run(
+        a,
+        q,
+        axis=None,
+        out=None,
+        overwrite_input=False,
+        method="linear",
+        keepdims=False,
+        *,
+        weights=None,
+        interpolation=None,
+    ):
         if weights is not None:
             raise UnsupportedFunctionError(f"np.{name}(..., weights=) is not supported on duals")
         return _quantile(a, np.asarray(_real(q)) / scale, axis, keepdims, method, nan, name)
@@ -127,15 +137,25 @@ def _keepdims(kw):
 @implements(np.nansum)
 def _nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     keepdims = False if keepdims is np._NoValue else keepdims
-    return dual_sum(_nan_as(a, 0.0), axis=axis, keepdims=keepdims, initial=initial,
-                    where=None if where is np._NoValue else where)  # fmt: skip
+    return dual_sum(
+        _nan_as(a, 0.0),
+        axis=axis,
+        keepdims=keepdims,
+        initial=initial,
+        where=None if where is np._NoValue else where,
+    )
 
 
 @implements(np.nanprod)
 def _nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     keepdims = False if keepdims is np._NoValue else keepdims
-    return np.prod(_nan_as(a, 1.0), axis=axis, keepdims=keepdims, initial=initial,
-                   where=True if where in (None, np._NoValue) else where)  # fmt: skip
+    return np.prod(
+        _nan_as(a, 1.0),
+        axis=axis,
+        keepdims=keepdims,
+        initial=initial,
+        where=True if where in (None, np._NoValue) else where,
+    )
 
 
 def _count(a, axis, keepdims, where=None):
@@ -166,15 +186,35 @@ def _nanvariance(a, axis, ddof, keepdims, where=None):
 
 
 @implements(np.nanvar)
-def _nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
-            mean=None, correction=None):  # fmt: skip
+def _nanvar(
+    a,
+    axis=None,
+    dtype=None,
+    out=None,
+    ddof=0,
+    keepdims=False,
+    *,
+    where=None,
+    mean=None,
+    correction=None,
+):
     _no_mean("nanvar", mean, correction)
     return _nanvariance(a, axis, ddof, False if keepdims is np._NoValue else keepdims, where)
 
 
 @implements(np.nanstd)
-def _nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
-            mean=None, correction=None):  # fmt: skip
+def _nanstd(
+    a,
+    axis=None,
+    dtype=None,
+    out=None,
+    ddof=0,
+    keepdims=False,
+    *,
+    where=None,
+    mean=None,
+    correction=None,
+):
     _no_mean("nanstd", mean, correction)
     var = _nanvariance(a, axis, ddof, False if keepdims is np._NoValue else keepdims, where)
     return np.sqrt(var)
@@ -191,8 +231,11 @@ def _nanselect(argfn, name):
     def pick(r, axis):
         allnan = np.all(np.isnan(r), axis=axis)
         safe = np.where(np.isnan(r), -np.inf if argfn is np.nanargmax else np.inf, r)
-        return np.where(allnan, 0, np.argmax(safe, axis=axis) if argfn is np.nanargmax
-                        else np.argmin(safe, axis=axis))  # fmt: skip
+        return np.where(
+            allnan,
+            0,
+            np.argmax(safe, axis=axis) if argfn is np.nanargmax else np.argmin(safe, axis=axis),
+        )
 
     def run(a, axis=None, out=None, keepdims=False, initial=None, where=None):
         keepdims = False if keepdims is np._NoValue else keepdims
@@ -266,9 +309,9 @@ def _trapezoid(y, x=None, dx=1.0, axis=-1):
     return np.sum(d * (y[hi] + y[lo]) / 2.0, axis=ax)
 
 
-implements(np.trapezoid)(_trapezoid)
-if hasattr(np, "trapz"):
-    implements(np.trapz)(_trapezoid)
+for _name in ("trapezoid", "trapz"):  # numpy >= 2.0 / numpy < 2.4
+    if hasattr(np, _name):
+        implements(getattr(np, _name))(_trapezoid)
 
 
 def _cumulative(fn, name):
@@ -311,8 +354,9 @@ def _ediff1d(ary, to_end=None, to_begin=None):
 
 
 @implements(np.cov)
-def _cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
-         dtype=None):  # fmt: skip
+def _cov(
+    m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *, dtype=None
+):
     """numpy's covariance formula in dual operations (weights constant)."""
     if isinstance(fweights, DualBase) or isinstance(aweights, DualBase):
         raise UnsupportedFunctionError("np.cov: fweights/aweights cannot be dual numbers")
@@ -566,8 +610,10 @@ def _piecewise(x, condlist, funclist, *args, **kw):
     """Each function applied to the elements where its condition holds (numpy's rules for an
     ``otherwise`` function and for scalar entries)."""
     xv = x.value
-    if np.ndim(condlist) == 0 or (np.ndim(condlist) == 1 and np.ndim(xv) != 1) and not isinstance(
-        condlist, list
+    if (
+        np.ndim(condlist) == 0
+        or (np.ndim(condlist) == 1 and np.ndim(xv) != 1)
+        and not isinstance(condlist, list)
     ):
         condlist = [condlist]
     conds = [np.asarray(_real(c), dtype=bool) for c in condlist]
@@ -598,9 +644,7 @@ def _apply_along_axis(func1d, axis, arr, *args, **kwargs):
     res_shape = np.shape(_real(res))[1:] if outer else np.shape(_real(res))
     res = np.reshape(res, outer + res_shape)
     k = len(res_shape)
-    order = list(range(ax)) + list(range(len(outer), len(outer) + k)) + list(
-        range(ax, len(outer))
-    )
+    order = list(range(ax)) + list(range(len(outer), len(outer) + k)) + list(range(ax, len(outer)))
     return np.transpose(res, order)
 
 
@@ -618,8 +662,9 @@ def _apply_over_axes(func, a, axes):
 
 
 @implements(np.linspace)
-def _linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
-              device=None):  # fmt: skip
+def _linspace(
+    start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *, device=None
+):
     """``start + i·step`` with ``step = (stop - start) / div`` and the last point ``stop``
     (numpy's formula; ``start`` and ``stop`` may be dual)."""
     if dtype is not None and np.dtype(dtype).kind != "f":
@@ -693,4 +738,3 @@ def _histogram(a, bins=10, range=None, density=None, weights=None):
         raise UnsupportedFunctionError("np.histogram: bins/range cannot be dual numbers")
     counts, _ = np.histogram(a.value, bins=bins, range=range, weights=weights)
     return counts, _histogram_bin_edges(a, bins=bins, range=range, weights=weights)
-

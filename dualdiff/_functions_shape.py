@@ -113,8 +113,20 @@ def _single(func):
     return run
 
 
-GATHERED = [np.rot90, np.fliplr, np.flipud, np.rollaxis, np.resize, np.delete, np.tile,
-            np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit]  # fmt: skip
+GATHERED = [
+    np.rot90,
+    np.fliplr,
+    np.flipud,
+    np.rollaxis,
+    np.resize,
+    np.delete,
+    np.tile,
+    np.split,
+    np.array_split,
+    np.hsplit,
+    np.vsplit,
+    np.dsplit,
+]
 """Functions of one array that only move its elements: numpy's own function on the index array
 gives the output's indices."""
 for _f in GATHERED:
@@ -128,8 +140,10 @@ if hasattr(np, "matrix_transpose"):
 
 @implements(np.atleast_3d)
 def _atleast_3d(*arys):
-    res = [gather(a, np.atleast_3d(_index(a))) if isinstance(a, DualBase) else np.atleast_3d(a)
-           for a in arys]  # fmt: skip
+    res = [
+        gather(a, np.atleast_3d(_index(a))) if isinstance(a, DualBase) else np.atleast_3d(a)
+        for a in arys
+    ]
     return res[0] if len(res) == 1 else res
 
 
@@ -218,7 +232,7 @@ def _dstack(tup):
 
 if hasattr(np, "row_stack"):
 
-    @implements(np.row_stack)
+    @implements(getattr(np, "row_stack"))  # noqa: B009 (deprecated name, attribute kept)
     def _row_stack(tup, *, dtype=None, casting="same_kind"):
         return gather_many(tup, np.vstack)
 
@@ -251,17 +265,18 @@ def _block(arrays):
 def _insert(arr, obj, values, axis=None):
     if isinstance(obj, DualBase):
         raise UnsupportedFunctionError("np.insert: the positions obj cannot be dual numbers")
-    return gather_many(
-        [arr, values], lambda idxs: np.insert(idxs[0], obj, idxs[1], axis=axis)
-    )
+    return gather_many([arr, values], lambda idxs: np.insert(idxs[0], obj, idxs[1], axis=axis))
 
 
 @implements(np.meshgrid)
 def _meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
     idx = np.meshgrid(*[_index(x) for x in xi], copy=copy, sparse=sparse, indexing=indexing)
-    return tuple(gather(x, i) if isinstance(x, DualBase) else np.meshgrid(
-        *[_real(y) for y in xi], copy=copy, sparse=sparse, indexing=indexing)[n]
-        for n, (x, i) in enumerate(zip(xi, idx)))  # fmt: skip
+    return tuple(
+        gather(x, i)
+        if isinstance(x, DualBase)
+        else np.meshgrid(*[_real(y) for y in xi], copy=copy, sparse=sparse, indexing=indexing)[n]
+        for n, (x, i) in enumerate(zip(xi, idx))
+    )
 
 
 @implements(np.select)
@@ -310,8 +325,9 @@ def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     b2 = b[..., 2] if nb == 3 else 0.0
     if na == 2 and nb == 2:
         return a0 * b1 - a1 * b0
-    c = np.stack(np.broadcast_arrays(a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0),
-                 axis=-1)  # fmt: skip
+    c = np.stack(
+        np.broadcast_arrays(a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0), axis=-1
+    )
     return np.moveaxis(c, -1, axisc)
 
 
@@ -325,7 +341,7 @@ def _gradient(f, *varargs, axis=None, edge_order=1):
         )
     axes = norm_axis(axis, f.ndim)
     per_part = []
-    for p, lab in zip(f._parts(), f._labels()):
+    for p in f._parts():
         g = np.gradient(p, *varargs, axis=axes, edge_order=edge_order) if np.ndim(p) else None
         per_part.append(g if isinstance(g, (list, tuple)) else [g])
     res = []
@@ -383,4 +399,3 @@ def _correlate(a, v, mode="valid"):
 def _broadcast_arrays(*args, subok=False):
     shape = np.broadcast_shapes(*[np.shape(_real(a)) for a in args])
     return tuple(np.broadcast_to(a, shape) for a in args)
-

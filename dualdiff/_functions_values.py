@@ -82,8 +82,16 @@ def _sinc(x):
 
 
 @implements(np.unique)
-def _unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
-            equal_nan=True, sorted=True):  # fmt: skip
+def _unique(
+    ar,
+    return_index=False,
+    return_inverse=False,
+    return_counts=False,
+    axis=None,
+    *,
+    equal_nan=True,
+    sorted=True,
+):
     """The unique values with their derivatives, where equal values carry equal derivatives.
 
     Elements of equal value but different derivative parts (``unique([x, y])`` at ``x == y``)
@@ -92,9 +100,12 @@ def _unique(ar, return_index=False, return_inverse=False, return_counts=False, a
     if axis is not None:
         raise UnsupportedFunctionError("np.unique(..., axis=) is not supported on dual numbers")
     vals, index, inverse, counts = np.unique(
-        ar.value, return_index=True, return_inverse=True, return_counts=True,
+        ar.value,
+        return_index=True,
+        return_inverse=True,
+        return_counts=True,
         equal_nan=equal_nan,
-    )  # fmt: skip
+    )
     flat = np.ravel(ar)
     res = gather(flat, index)
     back = gather(res, inverse.ravel())
@@ -108,8 +119,9 @@ def _unique(ar, return_index=False, return_inverse=False, return_counts=False, a
     if return_index:
         out.append(index)
     if return_inverse:
-        out.append(inverse.reshape(ar.shape) if np.lib.NumpyVersion(np.__version__) >= "2.0.0"
-                   else inverse)  # fmt: skip
+        out.append(
+            inverse.reshape(ar.shape) if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else inverse
+        )
     if return_counts:
         out.append(counts)
     return out[0] if len(out) == 1 else tuple(out)
@@ -185,4 +197,3 @@ def _einsum_any(*operands, out=None, optimize=False, **kwargs):
     if out_sub is not None:
         spec += "->" + spell(out_sub)
     return _einsum(spec, *ops, out=out, optimize=optimize, **kwargs)
-
