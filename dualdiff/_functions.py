@@ -16,6 +16,7 @@ import string
 import numpy as np
 
 from . import _algebra as _alg
+from . import _coverage
 from . import _engine as engine
 from ._base import (
     DualBase,
@@ -103,10 +104,12 @@ def dispatch_function(func, types, args, kwargs):
         name = getattr(func, "__module__", "numpy").replace("numpy", "np", 1)
         if func in _WRITERS and args and not isinstance(args[0], DualBase):
             raise _write_refused(f"{name}.{func.__name__}")
+        why = _coverage.reason(func)
         raise UnsupportedFunctionError(
-            f"{name}.{func.__name__} is not supported on dual numbers. Supported numpy "
-            "functions are listed in dualdiff.supported_functions(); apply it to .value if you "
-            "only need the value"
+            f"{name}.{func.__name__} is not supported on dual numbers"
+            + (f": {why}. " if why else ". ")
+            + "Supported numpy functions are listed in dualdiff.supported_functions() and "
+            "docs/functions.md; apply it to .value if you only need the value"
         )
     pos = OUT_PARAMETER.get(func, _UNSEEN)
     if pos is _UNSEEN:  # read numpy's signature once, on first use (not at import)

@@ -597,14 +597,6 @@ def _fix(x, out=None):
     return x.zeros_like_parts(np.fix(x.value))
 
 
-@implements(np.i0)
-def _i0(x):
-    raise UnsupportedFunctionError(
-        "np.i0 is not supported on dual numbers (its derivative is the Bessel function i1, "
-        "which numpy lacks); use scipy.special.i0e / i1e on .value for values"
-    )
-
-
 @implements(np.piecewise)
 def _piecewise(x, condlist, funclist, *args, **kw):
     """Each function applied to the elements where its condition holds (numpy's rules for an

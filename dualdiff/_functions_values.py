@@ -57,7 +57,14 @@ VALUE_ONLY = {
     np.may_share_memory: "a boolean about memory",
     np.result_type: "a dtype (float64)",
     np.min_scalar_type: "a dtype",
-    np.isfortran: "a boolean about memory layout",
+    np.argmax: "indices",
+    np.argmin: "indices",
+    np.argsort: "indices",
+    np.shape: "the shape",
+    np.ndim: "the number of dimensions",
+    np.size: "the number of elements",
+    np.iscomplexobj: "False (dual numbers are real)",
+    np.isrealobj: "True (dual numbers are real)",
 }
 """numpy functions whose result carries no derivative, run on the value parts: what they
 return."""
