@@ -73,7 +73,13 @@ class NonDifferentiableError(ValueError):
 def loss_message(what: str) -> str:
     caller = converting_function()
     where = ""
-    if caller is not None:
+    if caller is not None and _has_dual_version(caller):
+        where = (
+            f"{caller} has a dual version, but the dual numbers reached it inside a list, "
+            "tuple or object that numpy does not look into, and it converted them to "
+            f"{what}. Pass one dual array instead: np.stack([...]) first. "
+        )
+    elif caller is not None:
         where = (
             f"{caller} converted a dual number to {what}. Either {caller} has no dual "
             "version (dualdiff.supported_functions() lists those that do: write the "
@@ -86,6 +92,19 @@ def loss_message(what: str) -> str:
         "Keep the computation in numpy functions on the dual number, or read the parts "
         "explicitly with .value and .dual / .eps1 / .eps2 / .eps12 (derivatives)."
     )
+
+
+def _has_dual_version(caller: str) -> bool:
+    """Whether ``np.name`` is in the registry of handled functions (looked up in the loaded
+    module, not imported: this module is a leaf of the import graph)."""
+    registry = getattr(sys.modules.get("dualdiff._functions"), "HANDLED_FUNCTIONS", {})
+    numpy = sys.modules.get("numpy")
+    if not caller.startswith("np.") or numpy is None:
+        return False
+    obj = numpy
+    for part in caller[3:].split("."):
+        obj = getattr(obj, part, None)
+    return obj is not None and obj in registry
 
 
 _LIBRARIES = ("numpy", "scipy", "pandas", "sklearn", "math")
@@ -120,6 +139,8 @@ def converting_function() -> str | None:
     if module.startswith("numpy"):
         import numpy as np
 
+        if name.startswith("AxisConcatenator"):
+            return "np.r_/np.c_"
         short = name.split(".")[0]
         if getattr(np, short, None) is not None:
             return f"np.{name}"

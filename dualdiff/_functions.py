@@ -675,8 +675,14 @@ def _variance(a, axis, ddof, keepdims, where):
     ``inf``, or ``nan`` where ``Σ dev² = 0``, and the derivative follows the same formula
     (IEEE division by zero, no exception and no warning).
     """
-    _no_out("var", None, where)
     axes = norm_axis(axis, a.ndim)
+    if where is not None and where is not True:  # numpy's where=: only the masked-in elements
+        mask = np.broadcast_to(where, a.shape)
+        n = np.sum(mask, axis=axes, keepdims=keepdims)
+        dev = _where(mask, a - _mean(a, axis=axes, keepdims=True, where=mask), 0.0)
+        count = np.maximum(n - ddof, 0).astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return dual_sum(dev * dev, axis=axes, keepdims=keepdims) / count, dev, axes
     n = int(np.prod([a.shape[i] for i in axes]))
     dev = a - _mean(a, axis=axes, keepdims=True)
     count = float(max(n - ddof, 0))

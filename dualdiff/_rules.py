@@ -488,15 +488,15 @@ FUNCTION_RULES: dict = {}
 numpy path only (:func:`dualdiff._engine.elementwise`): no kernel or scalar form is built from
 this table, and the ufunc coverage does not count it."""
 
-_SINC_SERIES = 12
+_SINC_SERIES = 16
 
 
 @unary(np.sinc, domain=(-3.0, 3.0), table=FUNCTION_RULES)
 def _sinc(x, order=2):
     # sinc(x) = sin(t)/t with t = πx. Near 0 the closed forms cancel (f'' loses 6ε/t²
-    # relative), so |t| < 1/2 takes the Taylor series Σ (-1)^k t^2k / (2k+1)!, term by term.
+    # relative), so |t| < 3/2 takes the Taylor series Σ (-1)^k t^2k / (2k+1)!, term by term.
     t = np.pi * np.asarray(x, dtype=float)
-    small = np.abs(t) < 0.5
+    small = np.abs(t) < 1.5
     ts = np.where(small, t, 1.0)
     tl = np.where(small, 1.0, t)
     s, c = np.sin(tl), np.cos(tl)

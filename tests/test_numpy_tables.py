@@ -155,6 +155,16 @@ for kw in grid(axis=[None, 0, 1], keepdims=[False, True]):
         [(2, 3)],
     )
 add("mean_where", lambda a: np.mean(a, axis=1, where=np.array([True, False, True])), [(2, 3)])
+_W = np.array([[True, False, True, True], [True, True, False, True]])
+add(
+    "var_where",
+    lambda a: np.var(a, axis=1, where=_W),
+    [(2, 4)],
+    ref=lambda a: np.stack([var_ref(a[0, [0, 2, 3]]), var_ref(a[1, [0, 1, 3]])]),
+)
+add("std_where_ddof", lambda a: np.std(a, axis=1, ddof=1, where=_W), [(2, 4)],
+    ref=lambda a: np.sqrt(np.stack([var_ref(a[0, [0, 2, 3]], ddof=1),
+    var_ref(a[1, [0, 1, 3]], ddof=1)])))  # fmt: skip
 add("min_initial", lambda a: np.min(a, axis=0, initial=0.5), [(2, 3)])
 
 for kw in grid(axis=[None, 0, 1], returned=[False, True]):
