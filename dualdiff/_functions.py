@@ -6,6 +6,19 @@ contractions (matmul, dot, einsum, ...) reuse the product rule of :mod:`dualdiff
 an einsum in place of the elementwise product; prod, var and std are compositions of
 ufuncs; max/min/sort select by the real part. ``np.linalg`` (norm included) lives in
 :mod:`dualdiff._linalg`, registered into the same :data:`HANDLED_FUNCTIONS`.
+
+This module holds the dispatcher, the registry and the core functions. More handlers register
+from modules grouped by concern, imported by :mod:`dualdiff._protocols`:
+:mod:`dualdiff._functions_shape` (structural functions, by gathering components at numpy's own
+index arrays), :mod:`dualdiff._functions_reduce` (statistics, order statistics, polynomials,
+interpolation, ranges) and :mod:`dualdiff._functions_values` (value-only functions, ``sinc``,
+``unique``, einsum's operand-list form). :mod:`dualdiff._coverage` says why the rest of numpy
+is refused.
+
+Selections by value (``max``, ``sort``, ``partition``, ``median``, ``quantile``, ``unique``)
+share one convention on ties: the element numpy's (stable) ordering of the values puts there
+carries its derivative; ``np.maximum``/``np.minimum``/``np.clip`` have theirs in
+:mod:`dualdiff._rules`.
 """
 
 from __future__ import annotations
@@ -744,7 +757,7 @@ def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
 
 @implements(np.round, np.around)
 def _round(a, decimals=0, out=None):
-    return a.zeros_like_parts(np.round(a.value, decimals))
+    return _finish(a.zeros_like_parts(np.round(a.value, decimals)))
 
 
 @implements(np.isclose)
