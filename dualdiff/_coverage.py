@@ -39,8 +39,6 @@ _GROUPS = {
     "dates and business days": """
         busday_count busday_offset is_busday datetime_as_string datetime_data""",
     "integer or bit operations": "packbits unpackbits",
-    "writes into a plain array, which cannot hold derivative parts (make the array dual: "
-    "out = np.zeros_like(x), then out[i] = v)": "place put put_along_axis putmask",
     "set operations return data values whose derivative would depend on which duplicate is "
     "kept: apply them to .value (np.unique, which checks that duplicates agree, is handled)": """
         intersect1d setdiff1d setxor1d union1d unique_all unique_counts unique_inverse""",

@@ -115,8 +115,6 @@ def dispatch_function(func, types, args, kwargs):
     fn = HANDLED_FUNCTIONS.get(func)
     if fn is None:
         name = getattr(func, "__module__", "numpy").replace("numpy", "np", 1)
-        if func in _WRITERS and args and not isinstance(args[0], DualBase):
-            raise _write_refused(f"{name}.{func.__name__}")
         why = _coverage.reason(func)
         raise UnsupportedFunctionError(
             f"{name}.{func.__name__} is not supported on dual numbers"
@@ -134,10 +132,6 @@ def dispatch_function(func, types, args, kwargs):
         out, args = args[pos], args[:pos] + (None,) + args[pos + 1 :]
     result = fn(*args, **kwargs)
     return result if out is None else write_out(result, out, f"np.{func.__name__}")
-
-
-_WRITERS = {np.copyto, np.put, np.putmask, np.place, np.put_along_axis, np.fill_diagonal}
-"""numpy functions that write into their first argument."""
 
 
 def _write_refused(name):

@@ -15,7 +15,7 @@ import numpy as np
 from . import _engine as engine
 from ._base import DualBase, _finish
 from ._errors import DerivativeLossError, UnsupportedFunctionError
-from ._functions import HANDLED_FUNCTIONS, _einsum, _real, implements
+from ._functions import HANDLED_FUNCTIONS, _einsum, _real, _write_refused, implements
 from ._functions_shape import _index, gather, gather_many
 from ._rules import FUNCTION_RULES
 
@@ -160,11 +160,7 @@ def _choose(a, choices, out=None, mode="raise"):
 
 @implements(np.fill_diagonal)
 def _fill_diagonal(a, val, wrap=False):
-    if not isinstance(a, DualBase):
-        raise DerivativeLossError(
-            "np.fill_diagonal cannot write dual numbers into a plain array: build a dual "
-            "array first (out = np.zeros_like(x)) or add np.diag(values)"
-        )
+    _target(a, "fill_diagonal")
     n = min(a.shape)
     if a.ndim == 2 and not wrap or a.ndim != 2:
         idx = (np.arange(n),) * a.ndim
@@ -204,3 +200,62 @@ def _einsum_any(*operands, out=None, optimize=False, **kwargs):
     if out_sub is not None:
         spec += "->" + spell(out_sub)
     return _einsum(spec, *ops, out=out, optimize=optimize, **kwargs)
+
+
+# ---------------------------------------------------------------- writers into a dual array
+
+
+def _target(a, name):
+    if not isinstance(a, DualBase):
+        raise _write_refused(f"np.{name}")
+    return a
+
+
+@implements(np.put)
+def _put(a, ind, v, mode="raise"):
+    """``a.flat[ind] = v`` with ``v`` repeated as needed (numpy's rule), into a dual ``a``."""
+    _target(a, "put")
+    ind = np.ravel(np.asarray(ind))
+    if mode == "wrap":
+        ind = ind % a.size
+    elif mode == "clip":
+        ind = np.clip(ind, 0, a.size - 1)
+    else:
+        ind = np.where(ind < 0, ind + a.size, ind)
+    a[np.unravel_index(ind, a.shape)] = np.resize(np.ravel(v), ind.shape)
+
+
+@implements(np.putmask)
+def _putmask(a, mask, values):
+    """``a.flat[n] = values[n % len(values)]`` where ``mask.flat[n]`` (numpy's rule)."""
+    _target(a, "putmask")
+    mask = np.broadcast_to(np.asarray(_real(mask), dtype=bool), a.shape)
+    a[mask] = np.resize(np.ravel(values), (a.size,))[np.ravel(mask)]
+
+
+@implements(np.place)
+def _place(arr, mask, vals):
+    """The masked elements take ``vals`` in order, repeated as needed (numpy's rule)."""
+    _target(arr, "place")
+    mask = np.asarray(_real(mask), dtype=bool).reshape(arr.shape)
+    arr[mask] = np.resize(np.ravel(vals), (int(mask.sum()),))
+
+
+@implements(np.put_along_axis)
+def _put_along_axis(arr, indices, values, axis):
+    _target(arr, "put_along_axis")
+    if axis is None:
+        raise UnsupportedFunctionError("np.put_along_axis(..., axis=None) is not supported")
+    nd = arr.ndim
+    axis %= nd
+    indices = np.asarray(indices)
+    fancy = []
+    for d in range(nd):
+        if d == axis:
+            fancy.append(indices)
+        else:
+            shape = [1] * nd
+            shape[d] = arr.shape[d]
+            fancy.append(np.arange(arr.shape[d]).reshape(shape))
+    shape = np.broadcast_shapes(*[f.shape for f in fancy])
+    arr[tuple(np.broadcast_to(f, shape) for f in fancy)] = np.broadcast_to(values, shape)

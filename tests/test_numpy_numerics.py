@@ -248,3 +248,34 @@ def test_refusals_name_the_function(name, call):
     with pytest.raises((dd.UnsupportedFunctionError, dd.DerivativeLossError)) as err:
         call(x)
     assert name in str(err.value)
+
+
+WRITES = [
+    ("put", lambda a, v: np.put(a, [0, -1, 5], v[:3])),
+    ("put_wrap", lambda a, v: np.put(a, [13, 2], v[:2], mode="wrap")),
+    ("putmask", lambda a, v: np.putmask(a, np.arange(12).reshape(3, 4) % 3 == 0, v[:5])),
+    ("place", lambda a, v: np.place(a, np.arange(12).reshape(3, 4) % 5 == 0, v[:2])),
+    (
+        "put_along_axis",
+        lambda a, v: np.put_along_axis(a, np.array([[1], [3], [0]]), v[:3, None], axis=1),
+    ),
+    ("fill_diagonal", lambda a, v: np.fill_diagonal(a, v[:3])),
+]
+
+
+@pytest.mark.parametrize(("name", "write"), WRITES, ids=[n for n, _ in WRITES])
+def test_writers_into_a_dual_array(name, write):
+    """Writing is linear: each component receives what numpy writes into a plain array."""
+    rng = np.random.default_rng(5)
+    base = [rng.normal(size=(3, 4)) for _ in range(4)]
+    vals = [rng.normal(size=6) for _ in range(4)]
+    for x, v in ((dd.Dual(base[0], base[1]), dd.Dual(vals[0], vals[1])),
+                 (dd.HyperDual(*base), dd.HyperDual(*vals))):  # fmt: skip
+        x = x.copy()
+        write(x, v)
+        for p, b, w in zip(x._parts(), base, vals):
+            want = b.copy()
+            write(want, w)
+            np.testing.assert_array_equal(p, want)
+    with pytest.raises(dd.DerivativeLossError, match=r"np\.zeros_like"):
+        write(np.zeros((3, 4)), dd.Dual(vals[0], 1.0))
