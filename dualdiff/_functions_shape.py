@@ -63,31 +63,25 @@ def gather(a, idx, value=None):
     return _finish(res)
 
 
-def gather_many(arrays, build, value=None):
-    """``build(index arrays) -> index array(s)`` over several inputs (constants lifted)."""
+def gather_many(arrays, build):
+    """Every component of several inputs (constants lifted) at the flat indices
+    ``build(index arrays)``: the inputs' elements numbered one after the other (``-1``: 0)."""
     arrays = _lift_all(list(arrays))
     idxs, off = [], 0
     for a in arrays:
         idxs.append(_index(a) + off)
         off += a.size
-    out = build(idxs)
-    out = np.where(np.asarray(out) < 0, off, out) if not isinstance(out, list) else out
+    out = np.asarray(build(idxs))
+    out = np.where(out < 0, off, out)  # the sentinel: the zero appended after all inputs
     proto = arrays[0]
-    flats = []
-    for i in range(len(proto._parts())):
-        ps = [_flat(a._parts()[i], len(a._labels()[i]), zero=False) for a in arrays]
-        nt = len(proto._labels()[i])
-        flats.append(np.concatenate(ps + [np.zeros((1,) + _tail(ps[0], nt + 1)[1:])]))
-    parts = [f[np.asarray(out)] for f in flats]
+    parts = []
+    for i, lab in enumerate(proto._labels()):
+        ps = [_flat(a._parts()[i], len(lab), zero=False) for a in arrays]
+        zero = np.zeros((1,) + ps[0].shape[1:])
+        parts.append(np.concatenate(ps + [zero])[out])
     if all(a._shares_eps() for a in arrays):
         parts[2] = parts[1]
-    if value is not None:
-        parts[0] = np.asarray(value, dtype=float)
     return _finish(proto._from(parts))
-
-
-def _values(arrays):
-    return [_real(a) for a in arrays]
 
 
 def _any_dual(*xs):
@@ -144,7 +138,7 @@ def _atleast_3d(*arys):
         gather(a, np.atleast_3d(_index(a))) if isinstance(a, DualBase) else np.atleast_3d(a)
         for a in arys
     ]
-    return res[0] if len(res) == 1 else res
+    return res[0] if len(res) == 1 else tuple(res)
 
 
 def _triangle(fn):
@@ -270,13 +264,10 @@ def _insert(arr, obj, values, axis=None):
 
 @implements(np.meshgrid)
 def _meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
-    idx = np.meshgrid(*[_index(x) for x in xi], copy=copy, sparse=sparse, indexing=indexing)
-    return tuple(
-        gather(x, i)
-        if isinstance(x, DualBase)
-        else np.meshgrid(*[_real(y) for y in xi], copy=copy, sparse=sparse, indexing=indexing)[n]
-        for n, (x, i) in enumerate(zip(xi, idx))
-    )
+    kw = {"copy": copy, "sparse": sparse, "indexing": indexing}
+    idx = np.meshgrid(*[_index(x) for x in xi], **kw)
+    plain = np.meshgrid(*[_real(x) for x in xi], **kw)
+    return tuple(gather(x, i) if isinstance(x, DualBase) else p for x, i, p in zip(xi, idx, plain))
 
 
 @implements(np.select)
@@ -353,21 +344,10 @@ def _gradient(f, *varargs, axis=None, edge_order=1):
     return res[0] if len(res) == 1 else tuple(res)
 
 
-def _toeplitz(v, n, name):
-    """The ``(n + m - 1, n)`` matrix ``M[i, k] = v[i - k]`` (0 outside): ``M @ a`` is the full
-    convolution of ``a`` (length ``n``) with ``v`` (length ``m``)."""
-    m = int(np.size(_real(v)))
-    i = np.arange(n + m - 1)[:, None] - np.arange(n)[None, :]
-    idx = np.where((i >= 0) & (i < m), i, -1)
-    if isinstance(v, DualBase):
-        return gather(v, idx)
-    vv = np.concatenate([np.asarray(v, dtype=float), [0.0]])
-    return vv[idx]
-
-
 @implements(np.convolve)
 def _convolve(a, v, mode="full"):
-    """``convolve(a, v)`` as a product with the Toeplitz matrix of ``v`` (bilinear, exact)."""
+    """``convolve(a, v)[i] = Σ_k v[k] a[i - k]``: one product and sum per element of the shorter
+    operand (memory and work ``O(n m)``, no ``n × m`` matrix), exact in both operands."""
     n, m = int(np.size(_real(a))), int(np.size(_real(v)))
     if n == 0 or m == 0:
         raise ValueError("v cannot be empty" if m == 0 else "a cannot be empty")
@@ -375,7 +355,14 @@ def _convolve(a, v, mode="full"):
         raise ValueError("object too deep for desired array")
     if n < m:  # numpy swaps so the longer one is first; the result is the same
         a, v, n, m = v, a, m, n
-    full = contract("ik", "k", "i", _toeplitz(v, n, "convolve"), np.ravel(a))
+    a = np.ravel(a)
+    if not isinstance(a, DualBase):
+        a = v.zeros_like_parts(np.asarray(a, dtype=float))
+    padded = np.pad(a, (m - 1, m - 1))
+    full = None
+    for k in range(m):
+        term = v[k] * padded[m - 1 - k : m - 1 - k + n + m - 1]
+        full = term if full is None else full + term
     if mode == "full":
         return full
     if mode == "same":
