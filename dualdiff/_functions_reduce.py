@@ -41,8 +41,6 @@ def _quantile(a, q, axis, keepdims, method, nan, name):
             f"np.{name}(..., method={method!r}) is not supported on dual numbers; the default "
             "method='linear' is"
         )
-    if isinstance(q, DualBase):
-        raise UnsupportedFunctionError(f"np.{name}: q cannot be a dual number")
     q = np.asarray(q, dtype=float)
     if a.size == 0:
         raise ValueError(f"np.{name} of an empty array")
@@ -57,14 +55,10 @@ def _quantile(a, q, axis, keepdims, method, nan, name):
     hi = np.minimum(lo + 1, np.maximum(count - 1, 0))
     hi = np.maximum(hi, lo)
     frac = pos - np.floor(pos)
-    flat = np.arange(m.size).reshape(m.shape)
-    srt = np.take_along_axis(flat, order, axis=0)
-    ncols = int(np.prod(kept)) if kept else 1
-    srt2 = srt.reshape(n, ncols)
-    col = np.arange(ncols).reshape(kept) if kept else np.array(0)
-    lo_idx = srt2[lo, np.broadcast_to(col, lo.shape)]
-    hi_idx = srt2[hi, np.broadcast_to(col, hi.shape)]
-    s_lo, s_hi = gather(m, lo_idx), gather(m, hi_idx)
+    # flat indices of the sorted elements: column c of the sorted array is srt[:, c]
+    srt = np.take_along_axis(np.arange(m.size).reshape(m.shape), order, axis=0).reshape(n, -1)
+    col = np.broadcast_to(np.arange(srt.shape[1]).reshape(kept), lo.shape)
+    s_lo, s_hi = gather(m, srt[lo, col]), gather(m, srt[hi, col])
     res = s_lo + (s_hi - s_lo) * frac
     if nan:
         empty = count == 0
@@ -105,7 +99,13 @@ def _qfn(nan, scale, name):
     ):
         if weights is not None:
             raise UnsupportedFunctionError(f"np.{name}(..., weights=) is not supported on duals")
-        return _quantile(a, np.asarray(_real(q)) / scale, axis, keepdims, method, nan, name)
+        if isinstance(q, DualBase):
+            raise UnsupportedFunctionError(f"np.{name}: q cannot be a dual number")
+        q = np.asarray(q, dtype=float) / scale
+        if np.any((q < 0.0) | (q > 1.0)):
+            raise ValueError(f"np.{name}: q must be in the range [0, {scale:g}]")
+        method = method if interpolation is None else interpolation
+        return _quantile(a, q, axis, keepdims, method, nan, name)
 
     return run
 
@@ -127,11 +127,6 @@ def _ptp(a, axis=None, out=None, keepdims=False):
 def _nan_as(a, fill):
     nan = np.isnan(a.value)
     return _where(nan, fill, a) if np.any(nan) else a
-
-
-def _keepdims(kw):
-    k = kw.get("keepdims", False)
-    return False if k is np._NoValue else k
 
 
 @implements(np.nansum)
