@@ -149,7 +149,7 @@ def _nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, w
         axis=axis,
         keepdims=keepdims,
         initial=initial,
-        where=True if where in (None, np._NoValue) else where,
+        where=where if _given(where) else True,
     )
 
 
@@ -215,26 +215,28 @@ def _nanstd(
     return np.sqrt(var)
 
 
+def _given(x) -> bool:
+    return x is not None and x is not np._NoValue
+
+
 def _no_mean(name, mean, correction):
-    if mean not in (None, np._NoValue) or correction not in (None, np._NoValue):
+    if _given(mean) or _given(correction):
         raise UnsupportedFunctionError(
             f"np.{name}(..., mean=/correction=) is not supported on dual numbers; use ddof"
         )
 
 
-def _nanselect(argfn, name):
+def _nanselect(argfn, fill, name):
+    """``nanmax``/``nanmin``: select by the value with nans replaced by ``fill``; an all-nan
+    slice gives its (nan) first element."""
+
     def pick(r, axis):
-        allnan = np.all(np.isnan(r), axis=axis)
-        safe = np.where(np.isnan(r), -np.inf if argfn is np.nanargmax else np.inf, r)
-        return np.where(
-            allnan,
-            0,
-            np.argmax(safe, axis=axis) if argfn is np.nanargmax else np.argmin(safe, axis=axis),
-        )
+        nan = np.isnan(r)
+        return np.where(np.all(nan, axis=axis), 0, argfn(np.where(nan, fill, r), axis=axis))
 
     def run(a, axis=None, out=None, keepdims=False, initial=None, where=None):
         keepdims = False if keepdims is np._NoValue else keepdims
-        if where not in (None, np._NoValue, True) or initial not in (None, np._NoValue):
+        if _given(initial) or (_given(where) and where is not True):
             raise UnsupportedFunctionError(
                 f"np.{name}(..., initial=/where=) is not supported on dual numbers"
             )
@@ -243,8 +245,8 @@ def _nanselect(argfn, name):
     return run
 
 
-implements(np.nanmax)(_nanselect(np.nanargmax, "nanmax"))
-implements(np.nanmin)(_nanselect(np.nanargmin, "nanmin"))
+implements(np.nanmax)(_nanselect(np.argmax, -np.inf, "nanmax"))
+implements(np.nanmin)(_nanselect(np.argmin, np.inf, "nanmin"))
 
 
 @implements(np.nancumsum)
