@@ -198,6 +198,8 @@ def test_unique_keeps_agreeing_derivatives_and_refuses_the_rest():
     np.testing.assert_array_equal(idx, [1, 0, 3])
     np.testing.assert_array_equal(inv, [1, 0, 1, 2])
     np.testing.assert_array_equal(cnt, [1, 2, 1])
+    if hasattr(np, "unique_values"):
+        np.testing.assert_array_equal(np.unique_values(x).dual, [1.0, 5.0, 7.0])
     bad = dd.Dual(np.array([2.0, 2.0]), np.array([1.0, 2.0]))
     with pytest.raises(dd.DerivativeLossError, match="np.unique"):
         np.unique(bad)

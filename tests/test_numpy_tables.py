@@ -488,6 +488,11 @@ for kw in grid(indexing=["xy", "ij"], sparse=[False, True]):
     )
 add("broadcast_arrays", lambda a, b: cat(np.broadcast_arrays(a, b)), [(3, 1), (4,)], BOTH)
 add("choose", lambda a, b: np.choose(np.array([0, 1, 1, 0]), [a, b]), [(4,), (4,)], BOTH)
+if hasattr(np, "matrix_transpose"):  # numpy >= 2.2
+    add("matrix_transpose", np.matrix_transpose, [(2, 3, 4)])
+add("append", np.append, [(3, 4), (2,)], BOTH)
+add("append-axis0", lambda a, b: np.append(a, b, axis=0), [(3, 4), (2, 4)], BOTH)
+add("copy", np.copy, [(3, 4)])
 if hasattr(np, "unstack"):  # numpy >= 2.1
     add("unstack", lambda a: cat(np.unstack(a, axis=1)), [(3, 4)])
 add("trim_zeros", lambda a: np.trim_zeros(np.concatenate([np.zeros(2), a, np.zeros(1)])), [(3,)])
