@@ -126,9 +126,7 @@ def _unique(
     if return_index:
         out.append(index)
     if return_inverse:
-        out.append(
-            inverse.reshape(ar.shape) if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else inverse
-        )
+        out.append(inverse)  # shaped as numpy shapes it (its rule changed within 2.x)
     if return_counts:
         out.append(counts)
     return out[0] if len(out) == 1 else tuple(out)
