@@ -401,10 +401,10 @@ def _combine(arrays, fn):
 
 @implements(np.where)
 def _where(condition, x=None, y=None):
+    if x is None and y is None:  # the indices where condition holds: a function of the value
+        return np.where(_real(condition))
     if x is None or y is None:
-        raise UnsupportedFunctionError(
-            "np.where(condition) with one argument returns indices: call it on the real part"
-        )
+        raise ValueError("either both or neither of x and y should be given")
     cond = condition.value != 0 if isinstance(condition, DualBase) else np.asarray(condition)
     x, y = _lift_all([x, y])
     shape = np.broadcast_shapes(cond.shape, x.shape, y.shape)

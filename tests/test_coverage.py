@@ -175,6 +175,12 @@ def test_refused_functions_raise_an_error_naming_them(name, call):
     assert ("np." + name) in TABLE and TABLE["np." + name][0] == _support.REFUSED
 
 
+def test_where_with_one_argument_gives_the_indices_of_the_value():
+    x = dd.Dual(V, 1.0)
+    for got, want in zip(np.where(x), np.where(V), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_unsupported_error_quotes_the_tables_reason():
     with pytest.raises(dd.UnsupportedFunctionError, match="eigenvalues"):
         np.roots(dd.Dual(V, 1.0))
