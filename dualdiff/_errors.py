@@ -87,6 +87,11 @@ def loss_message(what: str) -> str:
             "the dual numbers reached it inside a list, tuple or object numpy does not look "
             "into (pass one array: np.stack([...]) first). "
         )
+    if caller is None and what == "a numpy array":
+        what = (
+            "a numpy array (np.array, np.asarray, or a numpy function written in C that was "
+            "given dual numbers inside a list)"
+        )
     return (
         f"{where}cannot convert a dual number to {what}: its derivative parts would be lost. "
         "Keep the computation in numpy functions on the dual number, or read the parts "

@@ -281,3 +281,11 @@ def test_writers_into_a_dual_array(name, write):
             np.testing.assert_array_equal(p, want)
     with pytest.raises(dd.DerivativeLossError, match=r"np\.zeros_like"):
         write(np.zeros((3, 4)), dd.Dual(vals[0], 1.0))
+
+
+def test_conversion_inside_a_library_function_names_it():
+    scipy_optimize = pytest.importorskip("scipy.optimize")
+    with pytest.raises(dd.DerivativeLossError, match="rosen"):
+        scipy_optimize.rosen(dd.Dual(np.array([1.0, 2.0, 3.0]), 1.0))
+    with pytest.raises(dd.DerivativeLossError, match=r"np\.asarray"):
+        np.asarray(dd.Dual(np.array([1.0, 2.0]), 1.0))
