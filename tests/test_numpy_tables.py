@@ -162,9 +162,14 @@ add(
     [(2, 4)],
     ref=lambda a: np.stack([var_ref(a[0, [0, 2, 3]]), var_ref(a[1, [0, 1, 3]])]),
 )
-add("std_where_ddof", lambda a: np.std(a, axis=1, ddof=1, where=_W), [(2, 4)],
-    ref=lambda a: np.sqrt(np.stack([var_ref(a[0, [0, 2, 3]], ddof=1),
-    var_ref(a[1, [0, 1, 3]], ddof=1)])))  # fmt: skip
+add(
+    "std_where_ddof",
+    lambda a: np.std(a, axis=1, ddof=1, where=_W),
+    [(2, 4)],
+    ref=lambda a: np.sqrt(
+        np.stack([var_ref(a[0, [0, 2, 3]], ddof=1), var_ref(a[1, [0, 1, 3]], ddof=1)])
+    ),
+)
 add("min_initial", lambda a: np.min(a, axis=0, initial=0.5), [(2, 3)])
 
 for kw in grid(axis=[None, 0, 1], returned=[False, True]):
@@ -493,6 +498,26 @@ if hasattr(np, "matrix_transpose"):  # numpy >= 2.2
 add("append", np.append, [(3, 4), (2,)], BOTH)
 add("append-axis0", lambda a, b: np.append(a, b, axis=0), [(3, 4), (2, 4)], BOTH)
 add("copy", np.copy, [(3, 4)])
+add("triu_indices-user", lambda a: a[np.triu_indices(4, 1)], [(4, 4)])
+add("tril_indices_from-user", lambda a: a[np.tril_indices_from(np.zeros((3, 4)))], [(3, 4)])
+add(
+    "ravel_multi_index-user",
+    lambda a: np.ravel(a)[np.ravel_multi_index(([0, 2], [1, 3]), (3, 4))],
+    [(3, 4)],
+)
+for axis in (0, 1, None):
+    add(
+        f"maximum.reduce-{axis}",
+        (lambda ax: lambda a: np.maximum.reduce(a, axis=ax))(axis),
+        [(3, 4)],
+        data="spread",
+    )
+    if axis is not None:
+        add(
+            f"add.accumulate-{axis}",
+            (lambda ax: lambda a: np.add.accumulate(a, axis=ax))(axis),
+            [(3, 4)],
+        )
 if hasattr(np, "unstack"):  # numpy >= 2.1
     add("unstack", lambda a: cat(np.unstack(a, axis=1)), [(3, 4)])
 add("trim_zeros", lambda a: np.trim_zeros(np.concatenate([np.zeros(2), a, np.zeros(1)])), [(3,)])
