@@ -470,6 +470,26 @@ def _polymul(a1, a2):
     return np.convolve(np.atleast_1d(a1), np.atleast_1d(a2))
 
 
+@implements(np.polydiv)
+def _polydiv(u, v):
+    """Quotient and remainder by numpy's long division, in dual operations (``u``, ``v`` or
+    both dual); leading remainder terms whose value is negligible are trimmed as numpy does."""
+    u = np.atleast_1d(u) + 0.0
+    v = np.atleast_1d(v) + 0.0
+    proto = u if isinstance(u, DualBase) else v
+    m, n = np.shape(_real(u))[0] - 1, np.shape(_real(v))[0] - 1
+    scale = 1.0 / v[0]
+    q = np.zeros_like(proto.lift(np.zeros(max(m - n + 1, 1))))
+    r = proto.lift(u).copy()
+    for k in range(m - n + 1):
+        d = scale * r[k]
+        q[k] = d
+        r[k : k + n + 1] = r[k : k + n + 1] - d * v
+    while np.allclose(r.value[0], 0, rtol=1e-14) and r.shape[-1] > 1:
+        r = r[1:]
+    return q, r
+
+
 @implements(np.poly)
 def _poly(seq_of_zeros):
     """Coefficients of ``Π (x - r)`` for a 1-d sequence of roots (products of duals)."""
