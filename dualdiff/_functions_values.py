@@ -68,6 +68,8 @@ VALUE_ONLY = {
 }
 """numpy functions whose result carries no derivative, run on the value parts: what they
 return."""
+if hasattr(np, "in1d"):  # numpy < 2.4
+    VALUE_ONLY[getattr(np, "in1d")] = "booleans"  # noqa: B009 (removed from numpy 2.4)
 
 
 def _on_values(func):
