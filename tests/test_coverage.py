@@ -118,6 +118,8 @@ VALUE_CALLS = {
     np.may_share_memory: lambda x: ((x, x), {}),
     np.min_scalar_type: lambda x: ((x,), {}),
 }
+if hasattr(np, "in1d"):  # numpy < 2.4
+    VALUE_CALLS[getattr(np, "in1d")] = lambda x: ((x, [0.5, 2.0]), {})  # noqa: B009
 
 VALUE_FUNCS = sorted(
     (_support.eval_name(k) for k, (c, _) in TABLE.items() if c == _support.VALUE),
