@@ -603,12 +603,6 @@ def _real_if_close(a, tol=100):
     return a
 
 
-@implements(np.angle)
-def _angle(z, deg=False):
-    """The argument of a real number: ``0`` or ``π`` (locally constant)."""
-    return _finish(z.zeros_like_parts(np.angle(z.value, deg=deg)))
-
-
 @implements(np.fix)
 def _fix(x, out=None):
     return _finish(x.zeros_like_parts(np.fix(x.value)))

@@ -58,7 +58,7 @@ def gather(a, idx, value=None):
     res = a._map(lambda p, nt: _flat(p, nt)[idx])
     if value is not None:
         parts = list(res._parts())
-        parts[0] = np.asarray(value, dtype=float)
+        parts[0] = np.asarray(value)
         res = res._from(parts)
     return _finish(res)
 
@@ -298,28 +298,6 @@ def _kron(a, b):
     out = "".join(x + y for x, y in zip(la, lb))
     res = contract(la, lb, out, a, b)
     return dual_reshape(res, tuple(m * n for m, n in zip(sa, sb))) if nd else res
-
-
-@implements(np.cross)
-def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    """``a × b`` written with products of components (vectors of 2 or 3 components)."""
-    if axis is not None:
-        axisa = axisb = axisc = axis
-    a = np.moveaxis(a, axisa, -1)
-    b = np.moveaxis(b, axisb, -1)
-    na, nb = np.shape(_real(a))[-1], np.shape(_real(b))[-1]
-    if na not in (2, 3) or nb not in (2, 3):
-        raise ValueError("incompatible dimensions for cross product (dimension must be 2 or 3)")
-    a0, a1 = a[..., 0], a[..., 1]
-    b0, b1 = b[..., 0], b[..., 1]
-    a2 = a[..., 2] if na == 3 else 0.0
-    b2 = b[..., 2] if nb == 3 else 0.0
-    if na == 2 and nb == 2:
-        return a0 * b1 - a1 * b0
-    c = np.stack(
-        np.broadcast_arrays(a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0), axis=-1
-    )
-    return np.moveaxis(c, -1, axisc)
 
 
 @implements(np.gradient)

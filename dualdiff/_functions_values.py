@@ -63,8 +63,8 @@ VALUE_ONLY = {
     np.shape: "the shape",
     np.ndim: "the number of dimensions",
     np.size: "the number of elements",
-    np.iscomplexobj: "False (dual numbers are real)",
-    np.isrealobj: "True (dual numbers are real)",
+    np.iscomplexobj: "whether the components are complex",
+    np.isrealobj: "whether the components are real",
 }
 """numpy functions whose result carries no derivative, run on the value parts: what they
 return."""

@@ -481,6 +481,7 @@ def complex_rule(ufunc, nin: int):
         rule = (UNARY_RULES if nin == 1 else BINARY_RULES).get(ufunc)
     return rule
 
+
 # ---------------------------------------------------------------- numpy functions, not ufuncs
 
 FUNCTION_RULES: dict = {}
