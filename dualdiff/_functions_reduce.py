@@ -42,6 +42,8 @@ def _quantile(a, q, axis, keepdims, method, nan, name):
             "method='linear' is"
         )
     q = np.asarray(q, dtype=float)
+    if a.dtype.kind == "c" and name != "median":
+        raise TypeError(f"np.{name}: a must be an array of real numbers")
     if a.size == 0:
         raise ValueError(f"np.{name} of an empty array")
     m, axes = _move_to_front(a, axis)

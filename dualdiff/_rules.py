@@ -496,7 +496,7 @@ _SINC_SERIES = 16
 def _sinc(x, order=2):
     # sinc(x) = sin(t)/t with t = πx. Near 0 the closed forms cancel (f'' loses 6ε/t²
     # relative), so |t| < 3/2 takes the Taylor series Σ (-1)^k t^2k / (2k+1)!, term by term.
-    t = np.pi * np.asarray(x, dtype=float)
+    t = np.pi * np.asarray(x)  # complex arguments too: sinc is entire
     small = np.abs(t) < 1.5
     ts = np.where(small, t, 1.0)
     tl = np.where(small, 1.0, t)
