@@ -43,7 +43,6 @@ _GROUPS = {
     "kept: apply them to .value (np.unique, which checks that duplicates agree, is handled)": """
         intersect1d setdiff1d setxor1d union1d unique_all unique_counts unique_inverse""",
     "complex output (dual numbers are real)": "sort_complex",
-    "polynomial roots are eigenvalues of the companion matrix: not implemented": "roots",
     "2-d and n-d histograms: counts are piecewise constant; apply them to .value": """
         histogram2d histogramdd""",
     "the Bessel function i0 has no derivative rule (numpy has no i1)": "i0",

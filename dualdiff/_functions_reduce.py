@@ -492,6 +492,26 @@ def _polydiv(u, v):
     return q, r
 
 
+@implements(np.roots)
+def _roots(p):
+    """numpy's own method: the eigenvalues of the companion matrix (``np.linalg.eigvals`` on
+    dual numbers; simple roots only, a repeated root has no derivative)."""
+    p = np.atleast_1d(p)
+    nonzero = np.flatnonzero(p.value)
+    if nonzero.size == 0:
+        return np.array([])
+    trailing = p.shape[0] - nonzero[-1] - 1
+    p = p[int(nonzero[0]) : int(nonzero[-1]) + 1]
+    n = p.shape[0]
+    if n < 2:
+        roots = p[:0]
+    else:
+        a = p.lift(np.diag(np.ones(n - 2), -1)).copy()
+        a[0, :] = -p[1:] / p[0]
+        roots = np.linalg.eigvals(a)
+    return np.concatenate([roots, np.zeros(trailing)]) if trailing else roots
+
+
 @implements(np.poly)
 def _poly(seq_of_zeros):
     """Coefficients of ``Π (x - r)`` for a 1-d sequence of roots (products of duals)."""

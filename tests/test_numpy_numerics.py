@@ -291,3 +291,24 @@ def test_conversion_inside_a_library_function_names_it():
         scipy_optimize.rosen(dd.Dual(np.array([1.0, 2.0, 3.0]), 1.0))
     with pytest.raises(dd.DerivativeLossError, match=r"np\.asarray"):
         np.asarray(dd.Dual(np.array([1.0, 2.0]), 1.0))
+
+
+def _root_slopes(c, v):
+    """``dr/dt`` of the simple roots of ``Σ (c + t v)_k x^(n-k)``: ``-P_v(r) / P_c'(r)``."""
+    r = np.sort(np.roots(c).real)
+    return r, -np.polyval(v, r) / np.polyval(np.polyder(c), r)
+
+
+def test_roots_against_the_implicit_function_theorem():
+    c, v = np.poly([1.0, 2.0, 3.5]), np.array([0.3, -1.0, 2.0, 0.5])
+    r = np.roots(dd.Dual(c, v))
+    order = np.argsort(r.value.real)
+    want_r, want_d = _root_slopes(c, v)
+    np.testing.assert_allclose(r.value.real[order], want_r, rtol=1e-13)
+    np.testing.assert_allclose(np.real(r.dual)[order], want_d, rtol=1e-11)
+    r_h = np.roots(dd.HyperDual(c, v, v, 0.0))
+    step = 1e-5
+    d2 = (_root_slopes(c + step * v, v)[1] - _root_slopes(c - step * v, v)[1]) / (2 * step)
+    np.testing.assert_allclose(np.real(r_h.eps12)[np.argsort(r_h.value.real)], d2, rtol=1e-7)
+    z = np.roots(dd.Dual(np.array([0.0, 1.0, -3.0, 2.0, 0.0]), 1.0))  # zeros trimmed as numpy
+    np.testing.assert_allclose(np.sort(z.value.real), [0.0, 1.0, 2.0], atol=1e-15)
