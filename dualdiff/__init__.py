@@ -149,7 +149,9 @@ def supported_functions() -> dict:
 
     Every name listed works on :class:`Dual` and :class:`HyperDual`; anything else raises
     :class:`UnsupportedFunctionError`. scipy.special's ufuncs are listed once scipy has been
-    imported (their rules are loaded with it).
+    imported (their rules are loaded with it). The documentation's page "numpy functions on
+    dual numbers" (``docs/functions.md``) classifies every public callable of numpy and
+    ``np.linalg`` as handled, value-only or refused, with the reason.
 
     Returns
     -------

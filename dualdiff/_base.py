@@ -497,6 +497,39 @@ class DualBase(NDArrayOperatorsMixin):
         """Not supported (in place); raises TypeError. Use ``np.sort(x)``."""
         raise TypeError("in-place sort of a dual number is not supported; use np.sort(x)")
 
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        """``ndarray.astype``: a float or complex dtype keeps the number (components in
+        double precision: float64, or complex128 for a complex dtype); an integer or boolean
+        dtype would drop the derivative and raises :class:`~dualdiff.DerivativeLossError`
+        naming ``astype``. A float dtype of a complex number keeps the real part with numpy's
+        ComplexWarning, as numpy does (``x.real``, derivative included)."""
+        import warnings
+
+        dt = np.dtype(dtype)
+        if dt.kind not in "fc":
+            raise DerivativeLossError(
+                f"x.astype({dt}) of a dual number would drop its derivative parts (a {dt} array "
+                "cannot hold them). Convert x.value if you need the values as "
+                f"{dt}; for rounding with a zero derivative use np.round / np.floor on x"
+            )
+        if dt not in (np.float64, np.complex128):
+            warnings.warn(
+                f"x.astype({dt}) of a dual number keeps double-precision components: dual "
+                "numbers are computed in float64 or complex128",
+                stacklevel=2,
+            )
+        if dt.kind == "c" and self.dtype.kind != "c":
+            return self._map(lambda p, nt: np.asarray(p, dtype=np.complex128) if nt or np.ndim(p)
+                             else complex(p))  # fmt: skip
+        if dt.kind == "f" and self.dtype.kind == "c":
+            warnings.warn(
+                "Casting complex values to real discards the imaginary part",
+                np.exceptions.ComplexWarning,
+                stacklevel=2,
+            )
+            return self.real
+        return self.copy() if copy else self
+
     def item(self):
         """Raises :class:`~dualdiff.DerivativeLossError`: a Python float has no derivative."""
         raise DerivativeLossError(loss_message("a Python scalar with .item()"))

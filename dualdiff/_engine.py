@@ -49,7 +49,7 @@ from ._config import current
 from ._rules import power_const
 from ._scalar_path import SCALAR_UNARY, scalar_power
 
-__all__ = ["unary", "binary", "power", "contract", "finish", "structural"]
+__all__ = ["unary", "elementwise", "binary", "power", "contract", "finish", "structural"]
 
 _Z = filled(ZERO, ())
 """A 0-d structural zero: what a Python-float ``0.0`` derivative part becomes on this path."""
@@ -158,6 +158,15 @@ def unary(rule, x: tuple, labels: tuple) -> tuple:
         k = _kernel(rule, (x,), labels)
         if k is not None:
             return k
+    with np.errstate(all="ignore"):
+        return finish(_chain(*rule.fn(_ieee(x[0]), order), x, labels))
+
+
+def elementwise(rule, x: tuple, labels: tuple) -> tuple:
+    """A rule of :data:`dualdiff._rules.FUNCTION_RULES` (no kernel, no scalar form): numpy."""
+    order = len(x) >> 1
+    if _all_floats(x):
+        x = structural(x)
     with np.errstate(all="ignore"):
         return finish(_chain(*rule.fn(_ieee(x[0]), order), x, labels))
 

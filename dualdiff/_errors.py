@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 
 class DerivativeLossError(TypeError):
     """A dual number was converted to something that cannot carry its derivative parts.
@@ -69,11 +71,86 @@ class NonDifferentiableError(ValueError):
 
 
 def loss_message(what: str) -> str:
+    caller = converting_function()
+    where = ""
+    if caller is not None and _has_dual_version(caller):
+        where = (
+            f"{caller} has a dual version, but the dual numbers reached it inside a list, "
+            "tuple or object that numpy does not look into, and it converted them to "
+            f"{what}. Pass one dual array instead: np.stack([...]) first. "
+        )
+    elif caller is not None:
+        where = (
+            f"{caller} converted a dual number to {what}. Either {caller} has no dual "
+            "version (dualdiff.supported_functions() lists those that do: write the "
+            "computation with them, or apply it to .value if only the value is needed), or "
+            "the dual numbers reached it inside a list, tuple or object numpy does not look "
+            "into (pass one array: np.stack([...]) first). "
+        )
+    if caller is None and what == "a numpy array":
+        what = (
+            "a numpy array (np.array, np.asarray, or a numpy function written in C that was "
+            "given dual numbers inside a list)"
+        )
     return (
-        f"cannot convert a dual number to {what}: its derivative parts would be lost. "
+        f"{where}cannot convert a dual number to {what}: its derivative parts would be lost. "
         "Keep the computation in numpy functions on the dual number, or read the parts "
         "explicitly with .value and .dual / .eps1 / .eps2 / .eps12 (derivatives)."
     )
+
+
+def _has_dual_version(caller: str) -> bool:
+    """Whether ``np.name`` is in the registry of handled functions (looked up in the loaded
+    module, not imported: this module is a leaf of the import graph)."""
+    registry = getattr(sys.modules.get("dualdiff._functions"), "HANDLED_FUNCTIONS", {})
+    numpy = sys.modules.get("numpy")
+    if not caller.startswith("np.") or numpy is None:
+        return False
+    obj = numpy
+    for part in caller[3:].split("."):
+        obj = getattr(obj, part, None)
+    return obj is not None and obj in registry
+
+
+_LIBRARIES = ("numpy", "scipy", "pandas", "sklearn", "math")
+
+
+def converting_function() -> str | None:
+    """The library function whose code converted a dual number (``np.vectorize.__call__``,
+    ``scipy.optimize.rosen``), or None when the user's own code did.
+
+    Read from the Python stack on the error path only: the outermost consecutive frame of a
+    library (numpy, scipy, ...) above dualdiff's own frames. numpy's C functions
+    (``np.asarray``) leave no frame: a direct call by the user gives None.
+    """
+    getframe = getattr(sys, "_getframe", None)
+    if getframe is None:  # not CPython: no frames to read
+        return None
+    frame = getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("dualdiff"):
+        frame = frame.f_back
+    found = None
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.split(".")[0] not in _LIBRARIES:
+            break
+        found = frame
+        frame = frame.f_back
+    if found is None:
+        return None
+    module = found.f_globals.get("__name__", "")
+    code = found.f_code
+    name = getattr(code, "co_qualname", code.co_name)
+    if module.startswith("numpy"):
+        import numpy as np
+
+        if name.startswith("AxisConcatenator"):
+            return "np.r_/np.c_"
+        short = name.split(".")[0]
+        if getattr(np, short, None) is not None:
+            return f"np.{name}"
+        return f"{module}.{name}"
+    return f"{module}.{name}"
 
 
 FILL_IDIOM = (

@@ -6,6 +6,19 @@ contractions (matmul, dot, einsum, ...) reuse the product rule of :mod:`dualdiff
 an einsum in place of the elementwise product; prod, var and std are compositions of
 ufuncs; max/min/sort select by the real part. ``np.linalg`` (norm included) lives in
 :mod:`dualdiff._linalg`, registered into the same :data:`HANDLED_FUNCTIONS`.
+
+This module holds the dispatcher, the registry and the core functions. More handlers register
+from modules grouped by concern, imported by :mod:`dualdiff._protocols`:
+:mod:`dualdiff._functions_shape` (structural functions, by gathering components at numpy's own
+index arrays), :mod:`dualdiff._functions_reduce` (statistics, order statistics, polynomials,
+interpolation, ranges) and :mod:`dualdiff._functions_values` (value-only functions, ``sinc``,
+``unique``, einsum's operand-list form). :mod:`dualdiff._coverage` says why the rest of numpy
+is refused.
+
+Selections by value (``max``, ``sort``, ``partition``, ``median``, ``quantile``, ``unique``)
+share one convention on ties: the element numpy's (stable) ordering of the values puts there
+carries its derivative; ``np.maximum``/``np.minimum``/``np.clip`` have theirs in
+:mod:`dualdiff._rules`.
 """
 
 from __future__ import annotations
@@ -17,6 +30,7 @@ from contextvars import ContextVar
 import numpy as np
 
 from . import _algebra as _alg
+from . import _coverage
 from . import _engine as engine
 from ._base import (
     DualBase,
@@ -102,12 +116,12 @@ def dispatch_function(func, types, args, kwargs):
     fn = HANDLED_FUNCTIONS.get(func)
     if fn is None:
         name = getattr(func, "__module__", "numpy").replace("numpy", "np", 1)
-        if func in _WRITERS and args and not isinstance(args[0], DualBase):
-            raise _write_refused(f"{name}.{func.__name__}")
+        why = _coverage.reason(func)
         raise UnsupportedFunctionError(
-            f"{name}.{func.__name__} is not supported on dual numbers. Supported numpy "
-            "functions are listed in dualdiff.supported_functions(); apply it to .value if you "
-            "only need the value"
+            f"{name}.{func.__name__} is not supported on dual numbers"
+            + (f": {why}. " if why else ". ")
+            + "Supported numpy functions are listed in dualdiff.supported_functions() and "
+            "docs/functions.md; apply it to .value if you only need the value"
         )
     pos = OUT_PARAMETER.get(func, _UNSEEN)
     if pos is _UNSEEN:  # read numpy's signature once, on first use (not at import)
@@ -119,10 +133,6 @@ def dispatch_function(func, types, args, kwargs):
         out, args = args[pos], args[:pos] + (None,) + args[pos + 1 :]
     result = fn(*args, **kwargs)
     return result if out is None else write_out(result, out, f"np.{func.__name__}")
-
-
-_WRITERS = {np.copyto, np.put, np.putmask, np.place, np.put_along_axis, np.fill_diagonal}
-"""numpy functions that write into their first argument."""
 
 
 def _write_refused(name):
@@ -392,10 +402,10 @@ def _combine(arrays, fn):
 
 @implements(np.where)
 def _where(condition, x=None, y=None):
+    if x is None and y is None:  # the indices where condition holds: a function of the value
+        return np.where(_real(condition))
     if x is None or y is None:
-        raise UnsupportedFunctionError(
-            "np.where(condition) with one argument returns indices: call it on the real part"
-        )
+        raise ValueError("either both or neither of x and y should be given")
     cond = condition.value != 0 if isinstance(condition, DualBase) else np.asarray(condition)
     x, y = _lift_all([x, y])
     shape = np.broadcast_shapes(cond.shape, x.shape, y.shape)
@@ -515,7 +525,7 @@ sums by the same definition, so both sides agree on which sum is ``f``'s last.""
 
 @implements(np.sum)
 def dual_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    _no_out("sum", out, where)
+    a = _masked(a, where, 0.0)
     axes = norm_axis(axis, a.ndim)
     hook = FULL_SUM_HOOK.get()
     if hook is not None and a.ndim and len(axes) == a.ndim and not keepdims:
@@ -528,10 +538,20 @@ def dual_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, w
 
 @implements(np.mean)
 def _mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
-    _no_out("mean", out, where)
     axes = norm_axis(axis, a.ndim)
+    if where is not None and where is not True:
+        count = np.sum(np.broadcast_to(where, a.shape), axis=axes, keepdims=keepdims)
+        return dual_sum(a, axis=axes, keepdims=keepdims, where=where) / count.astype(float)
     count = int(np.prod([a.shape[i] for i in axes]))
     return dual_sum(a, axis=axes, keepdims=keepdims) / float(count)
+
+
+def _masked(a, where, fill):
+    """``a`` where ``where`` holds, the constant ``fill`` elsewhere (numpy's ``where=`` of a
+    reduction: the masked elements take the operation's identity)."""
+    if where is None or where is True:
+        return a
+    return _where(np.broadcast_to(where, a.shape), a, fill)
 
 
 @implements(np.cumsum)
@@ -573,7 +593,7 @@ def _keep(res, a, axes, keepdims):
 @implements(np.prod)
 def dual_prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     """Product by pairwise halving, so each step is one product rule of the algebra."""
-    _no_out("prod", out, where)
+    a = _masked(a, where, 1.0)
     m, axes = _move_to_front(a, axis)
     while m.shape[0] > 1:
         half = m.shape[0] // 2
@@ -611,16 +631,25 @@ def _select(a, axis, keepdims, argfn, name):
 @implements(np.max, np.amax)
 def dual_max(a, axis=None, out=None, keepdims=False, initial=None, where=None):
     """Maximum, selected by the real part (the first maximal element carries the derivative)."""
-    _no_out("max", out, where)
+    a = _masked(a, where, _needs_initial("max", where, initial, -np.inf))
     res = _select(a, axis, keepdims, _nanfirst(np.argmax), "maximum")
     return res if initial is None else np.maximum(res, initial)
 
 
 @implements(np.min, np.amin)
 def dual_min(a, axis=None, out=None, keepdims=False, initial=None, where=None):
-    _no_out("min", out, where)
+    a = _masked(a, where, _needs_initial("min", where, initial, np.inf))
     res = _select(a, axis, keepdims, _nanfirst(np.argmin), "minimum")
     return res if initial is None else np.minimum(res, initial)
+
+
+def _needs_initial(name, where, initial, fill):
+    if where is not None and where is not True and initial is None:
+        raise ValueError(
+            f"reduction operation '{name}imum' does not have an identity, so to use a where "
+            "mask one has to specify 'initial'"
+        )
+    return fill
 
 
 def _nanfirst(argfn):
@@ -666,8 +695,14 @@ def _variance(a, axis, ddof, keepdims, where):
     ``inf``, or ``nan`` where ``Σ dev² = 0``, and the derivative follows the same formula
     (IEEE division by zero, no exception and no warning).
     """
-    _no_out("var", None, where)
     axes = norm_axis(axis, a.ndim)
+    if where is not None and where is not True:  # numpy's where=: only the masked-in elements
+        mask = np.broadcast_to(where, a.shape)
+        n = np.sum(mask, axis=axes, keepdims=keepdims)
+        dev = _where(mask, a - _mean(a, axis=axes, keepdims=True, where=mask), 0.0)
+        count = np.maximum(n - ddof, 0).astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return dual_sum(dev * dev, axis=axes, keepdims=keepdims) / count, dev, axes
     n = int(np.prod([a.shape[i] for i in axes]))
     dev = a - _mean(a, axis=axes, keepdims=True)
     count = float(max(n - ddof, 0))
@@ -729,7 +764,7 @@ def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
 
 @implements(np.round, np.around)
 def _round(a, decimals=0, out=None):
-    return a.zeros_like_parts(np.round(a.value, decimals))
+    return _finish(a.zeros_like_parts(np.round(a.value, decimals)))
 
 
 @implements(np.isclose)

@@ -12,12 +12,14 @@ from __future__ import annotations
 import numpy as np
 
 from . import _engine as engine
-from . import _functions, _ufuncs
+from . import _functions, _functions_reduce, _functions_shape, _functions_values, _ufuncs
 from ._base import DualBase, write_out
 from ._errors import UnsupportedFunctionError
 from ._rules import UNARY_RULES
 
 _F8 = np.dtype(np.float64)
+REGISTRIES = (_functions_shape, _functions_reduce, _functions_values)
+"""Modules that register more handlers in ``HANDLED_FUNCTIONS`` when imported."""
 
 
 def dispatch_ufunc(ufunc, method, inputs, kwargs):

@@ -122,6 +122,12 @@ def _constant(c):
 
 def _unsupported(ufunc):
     reason = UNSUPPORTED_UFUNCS.get(ufunc, "it has no derivative rule in dualdiff")
+    if getattr(np, ufunc.__name__, None) is not ufunc:  # np.frompyfunc's, or a library's
+        return UnsupportedFunctionError(
+            f"the ufunc {ufunc.__name__!r} (made by np.frompyfunc or another library) is not "
+            "supported on dual numbers: it has no derivative rule in dualdiff; write the "
+            "function with numpy operations instead"
+        )
     return UnsupportedFunctionError(
         f"np.{ufunc.__name__} is not supported on dual numbers: {reason}"
     )

@@ -139,8 +139,8 @@ def test_unsupported_ufunc_names_itself(ufunc, nargs, z):
 
 UNSUPPORTED_FUNCTIONS = [
     (np.fft.fft, "fft"),
-    (np.convolve, "convolve"),
-    (np.histogram, "histogram"),
+    (np.i0, "i0"),
+    (np.sort_complex, "sort_complex"),
     (np.fft.rfft, "rfft"),
 ]
 

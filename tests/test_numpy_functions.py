@@ -206,6 +206,9 @@ def _data(case):
     rng = np.random.default_rng(seed_of(case.name))
     if case.data == "near1":
         args = [rng.uniform(0.6, 1.4, s) * rng.choice([-1.0, 1.0], s) for s in case.shapes]
+    elif case.data == "spread":  # values at least 0.3 apart: orders survive the reference's steps
+        args = [(rng.permutation(int(np.prod(s))).reshape(s) - np.prod(s) / 2) * 0.4
+                + rng.uniform(0.0, 0.1, s) for s in case.shapes]  # fmt: skip
     else:
         args = [rng.normal(size=s) for s in case.shapes]
     return [np.asarray(a, dtype=float) for a in args], rng

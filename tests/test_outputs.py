@@ -63,10 +63,47 @@ CALLS = {
     np.outer: lambda d: ((d(V), V), {}),
     np.einsum: lambda d: (("ij,j->i", d(M), d(V[:3])), {}),
     np.linalg.multi_dot: lambda d: (([d(M), M, d(V[:3])],), {}),
+    np.all: lambda d: ((d(M),), {"axis": 0}),
+    np.any: lambda d: ((d(M),), {"axis": 0}),
+    np.choose: lambda d: (([0, 1, 0], [d(V[:3]), d(V[1:])]), {}),
+    np.compress: lambda d: (([True, False, True], d(V[:3])), {}),
+    np.fix: lambda d: ((d(V),), {}),
+    np.isneginf: lambda d: ((d(V),), {}),
+    np.isposinf: lambda d: ((d(V),), {}),
+    np.median: lambda d: ((d(M),), {"axis": 0}),
+    np.percentile: lambda d: ((d(M), 30.0), {"axis": 1}),
+    np.quantile: lambda d: ((d(M), 0.3), {"axis": 1}),
+    np.nanmedian: lambda d: ((d(M),), {"axis": 0}),
+    np.nanpercentile: lambda d: ((d(M), 30.0), {"axis": 1}),
+    np.nanquantile: lambda d: ((d(M), 0.3), {"axis": 1}),
+    np.ptp: lambda d: ((d(M),), {"axis": 0}),
+    np.nanargmax: lambda d: ((d(M),), {"axis": 0}),
+    np.nanargmin: lambda d: ((d(M),), {"axis": 0}),
+    np.nancumsum: lambda d: ((d(V),), {}),
+    np.nancumprod: lambda d: ((d(V),), {}),
+    np.nanmax: lambda d: ((d(M),), {"axis": 0}),
+    np.nanmin: lambda d: ((d(M),), {"axis": 0}),
+    np.nanmean: lambda d: ((d(M),), {"axis": 0}),
+    np.nansum: lambda d: ((d(M),), {"axis": 0}),
+    np.nanprod: lambda d: ((d(M),), {"axis": 0}),
+    np.nanvar: lambda d: ((d(M),), {"axis": 0}),
+    np.nanstd: lambda d: ((d(M),), {"axis": 0}),
 }
 """One call per handled function with an ``out`` parameter."""
+if hasattr(np, "cumulative_sum"):
+    CALLS[np.cumulative_sum] = lambda d: ((d(V),), {})
+    CALLS[np.cumulative_prod] = lambda d: ((d(V),), {})
 
-PLAIN_RESULT = {np.argmax, np.argmin}
+PLAIN_RESULT = {
+    np.argmax,
+    np.argmin,
+    np.all,
+    np.any,
+    np.isneginf,
+    np.isposinf,
+    np.nanargmax,
+    np.nanargmin,
+}
 """Functions whose result is plain (indices): a plain ``out`` of numpy's dtype holds it."""
 
 KINDS = {"dual": _dual, "hyper": _hyper}
