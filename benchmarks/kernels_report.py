@@ -166,7 +166,7 @@ def layouts(n: int = 10**6) -> dict:
             ("every other row (copied)", a[::2]),
             ("transposed (copied)", a[:m].T),
         ):
-            h = hyperdual_from_parts(view, view, view, view, "", "")  # parts keep the layout
+            h = hyperdual_from_parts(view, view, view, view, "", "", 0)  # parts keep the layout
             np.sin(h)
             out[name] = _time(lambda h=h: np.sin(h), 7)
     return out

@@ -47,9 +47,17 @@ POWER = AlgebraOp("power_const")
 
 
 def expand(v, dirs: str):
-    """``v`` with one trailing unit axis per direction label, ready to broadcast."""
-    if dirs and type(v) is np.ndarray and v.ndim:
-        return v.reshape(v.shape + (1,) * len(dirs))
+    """``v`` with one trailing unit axis per direction label, ready to broadcast.
+
+    ``v`` may be a dual number of lower tag (a component of a nested number): it reshapes
+    like an array.
+    """
+    if dirs:
+        if type(v) is np.ndarray:
+            if v.ndim:
+                return v.reshape(v.shape + (1,) * len(dirs))
+        elif type(v) is not float and getattr(v, "ndim", 0):
+            return v.reshape(v.shape + (1,) * len(dirs))
     return v
 
 

@@ -31,15 +31,66 @@ Every component has the shape of ``value`` followed by its *direction axes*, lab
 :mod:`dualdiff._algebra` (``""``, ``"y"``, ``"z"``, ``"yz"``). A linear operation (reshape,
 indexing, sum, concatenate, ...) acts on every component alike, with the direction axes kept
 last; :meth:`DualBase._map` is that one loop.
+
+Tags (nesting)
+--------------
+Every number carries a *tag* ``_t``: ``0`` for numbers the user constructs, and for the
+numbers a driver seeds, a level drawn from one counter when the driver is called
+(:func:`new_tag`), so a driver called inside ``f`` of another always has the higher tag
+(ForwardDiff.jl's tags, JAX's trace levels). When two numbers of different tags meet, the one
+of lower tag is a *constant* of the other: it becomes a value or derivative component of the
+result (:func:`top_number`, :meth:`DualBase.lift`). Components are therefore floats, float64
+arrays, or numbers of lower tag; the numpy path of the algebra works on all three, while the
+Python-float fast paths (``_f``) and the kernels take only floats and float64 arrays. A driver
+reads the parts of its own tag only, so its ``ε`` is never confused with an outer one.
+
+A tag is *live* while its driver call evaluates ``f`` (:data:`LIVE_TAGS`). A number whose
+tag is neither 0 nor live comes from a driver call that has returned (a perturbation that
+leaked out of ``f``, say into a global); a driver that finds one in its result raises
+:class:`~dualdiff.LeakedPerturbationError` rather than return a number that would mix
+unrelated perturbations (:func:`check_no_leak`).
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
 from ._algebra import is_complex, py_scalar
-from ._errors import FILL_IDIOM, DerivativeLossError, loss_message
+from ._errors import FILL_IDIOM, DerivativeLossError, LeakedPerturbationError, loss_message
+
+_TAG_COUNTER = itertools.count(1)
+
+LIVE_TAGS: set = set()
+"""Tags of the driver calls now evaluating ``f`` (0, the tag of user-made numbers, is not
+listed: it is always valid)."""
+
+
+def new_tag() -> int:
+    """A tag for one driver call: higher than every tag handed out before."""
+    return next(_TAG_COUNTER)
+
+
+def check_no_leak(v, tag: int, driver: str) -> None:
+    """Raise if ``v`` (a part a driver extracted, or a dual number nested in it) holds a
+    number of a tag that is neither 0 nor live: a perturbation of a driver call that has
+    returned. ``tag`` is the extracting driver's own (its result may not hold it either)."""
+    while isinstance(v, DualBase):
+        t = v._t
+        if t and (t >= tag or t not in LIVE_TAGS):
+            raise LeakedPerturbationError(
+                f"{driver}: f returned a number perturbed by another derivative call that has "
+                "already returned (its dual number leaked out of that call's f, e.g. into a "
+                "global or a closure). Its derivative parts belong to no live derivative, so "
+                "the result would be meaningless. Return the value of that call's driver "
+                "instead, or pass the inner number's .value"
+            )
+        parts = v._parts()
+        for p in parts[1:]:
+            check_no_leak(p, tag, driver)
+        v = parts[0]
 
 
 def as_float_component(value, name: str):
@@ -52,8 +103,9 @@ def as_float_component(value, name: str):
         return value
     if isinstance(value, DualBase):
         raise TypeError(
-            f"{name} must be a number or an array of numbers, not {type(value).__name__}; "
-            "nesting dual numbers is not supported (use HyperDual for second derivatives)"
+            f"{name} must be a number or an array of numbers, not {type(value).__name__}. "
+            "To nest derivatives, call the drivers inside each other (dd.derivative of a "
+            "function that calls dd.gradient, ...): their tags keep the perturbations apart"
         )
     arr = np.array(value)
     kind = arr.dtype.kind
@@ -125,17 +177,20 @@ def write_out(result, out, name: str):
             )
         np.copyto(out, result, casting="same_kind")
         return out
-    if isinstance(result, DualBase):
-        check_compatible(out, out.lift(result))
-    else:
+    if not isinstance(result, DualBase):
         result = out.zeros_like_parts(as_float_component(result, "result"))
+    elif result._t <= out._t:
+        result = out.lift(result)
+        check_compatible(out, result)
     if np.shape(result.value) != out.shape:
         raise ValueError(
             f"{name}(..., out=...): out has shape {out.shape}, the result {result.shape}"
         )
     if out.shape:
-        out[...] = result
+        out[...] = result  # a result of higher tag (nesting) promotes out in place
     else:  # a 0-d dual holds Python floats: take the result's components in place
+        if result._t > out._t:
+            out._promote(result)
         for name_ in type(out).__slots__:
             object.__setattr__(out, name_, getattr(result, name_))
     return out
@@ -157,18 +212,54 @@ def _one_axis(a, ndim: int) -> int:
     return a % ndim
 
 
-def number_type(inputs) -> type | None:
-    """The one dual type among ``inputs`` (mixing Dual and HyperDual is an error)."""
-    found = None
+def top_number(inputs):
+    """The dual number of highest tag among ``inputs``, or None.
+
+    Dual numbers of lower tag are constants of it. Two of the top tag must be of one type:
+    a Dual and a HyperDual of one derivative evaluation cannot combine.
+    """
+    top = None
     for x in inputs:
         if isinstance(x, DualBase):
-            if found is not None and type(x) is not found:
-                raise TypeError(
-                    f"cannot combine {found.__name__} with {type(x).__name__}; "
-                    "use one number type throughout a computation"
-                )
-            found = type(x)
-    return found
+            if top is None or x._t > top._t:
+                top = x
+            elif x._t == top._t and type(x) is not type(top):
+                raise _type_mix(top, x)
+    return top
+
+
+def operand_roles(x, y) -> tuple[bool, bool]:
+    """Which of two operands act as dual numbers: ``(x is one, y is one)``.
+
+    The one place two numbers' tags are compared: a dual number of lower tag than the other
+    operand is a constant of it (``False``). Two of one tag must be of one type and carry the
+    same directions.
+    """
+    xd = isinstance(x, DualBase)
+    yd = isinstance(y, DualBase)
+    if xd and yd:
+        if x._t == y._t:
+            if type(x) is not type(y):
+                raise _type_mix(x, y)
+            check_compatible(x, y)
+        elif x._t < y._t:
+            xd = False
+        else:
+            yd = False
+    return xd, yd
+
+
+def number_type(inputs) -> type | None:
+    """The type of :func:`top_number` (mixing Dual and HyperDual of one tag is an error)."""
+    top = top_number(inputs)
+    return None if top is None else type(top)
+
+
+def _type_mix(x, y) -> TypeError:
+    return TypeError(
+        f"cannot combine {type(x).__name__} with {type(y).__name__} of the same derivative "
+        "evaluation; use one number type throughout a computation"
+    )
 
 
 def check_compatible(x, y) -> None:
@@ -300,15 +391,34 @@ class DualBase(NDArrayOperatorsMixin):
         return self._from(parts)
 
     def lift(self, value):
-        """``value`` (a constant or a number of this type) as a number of this type and mode."""
+        """``value`` (a constant, a number of lower tag, or a number of this type and tag)
+        as a number of this type, tag and mode."""
         if isinstance(value, DualBase):
-            if type(value) is not type(self):
-                raise TypeError(
-                    f"cannot combine {type(self).__name__} with {type(value).__name__}; "
-                    "use one number type throughout a computation"
-                )
-            return value
+            if value._t == self._t:
+                if type(value) is not type(self):
+                    raise _type_mix(self, value)
+                return value
+            if value._t < self._t:  # a constant of this number (see the module docstring)
+                return self.zeros_like_parts(value)
+            raise ValueError(
+                f"a {type(value).__name__} of a derivative nested inside another cannot be "
+                f"held by a {type(self).__name__} of the outer one; build the array from the "
+                "inner number (np.zeros_like(y) for the inner y)"
+            )
         return self.zeros_like_parts(as_float_component(value, "operand"))
+
+    def _promote(self, value) -> None:
+        """Become, in place, a number of ``value``'s higher tag whose value is this one (so an
+        array of an outer derivative can take numbers of an inner one: ``a[i] = y``)."""
+        if type(value) is not type(self):
+            raise TypeError(
+                f"cannot write a {type(value).__name__} of a nested derivative into a "
+                f"{type(self).__name__} of an outer one; build the array from the inner "
+                "number instead (np.zeros_like(y) for the inner y, or np.stack)"
+            )
+        new = value.zeros_like_parts(self.copy())
+        for name in type(self).__slots__:
+            object.__setattr__(self, name, getattr(new, name))
 
     # -- indexing
     def __getitem__(self, idx):
@@ -319,6 +429,8 @@ class DualBase(NDArrayOperatorsMixin):
         if not self.shape:
             raise TypeError(f"a 0-d {type(self).__name__} does not support item assignment")
         idx = _index_tuple(idx)
+        if isinstance(value, DualBase) and value._t > self._t:
+            self._promote(value)
         value = self.lift(value)
         check_compatible(self, value)  # a scalar-mode value must not broadcast over directions
         if is_complex(value.value) and not is_complex(self.value):
@@ -331,7 +443,14 @@ class DualBase(NDArrayOperatorsMixin):
         seen = []
         for name, v, lab in zip(names, value._parts(), self._labels()):
             p = getattr(self, name)
-            if is_complex(v) and not is_complex(p):  # a real derivative part of a complex x
+            if isinstance(p, DualBase):  # a component of lower tag (nesting)
+                if any(p is s for s in seen):
+                    p = p.copy()
+                    object.__setattr__(self, name, p)
+            elif isinstance(v, DualBase):  # a plain component takes a number of lower tag
+                p = v.lift(p)
+                object.__setattr__(self, name, p)
+            elif is_complex(v) and not is_complex(p):  # a real derivative part of a complex x
                 p = np.array(p, dtype=np.complex128)
                 object.__setattr__(self, name, p)
             elif (
@@ -372,7 +491,8 @@ class DualBase(NDArrayOperatorsMixin):
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{n}={_fmt(getattr(self, n))}" for n in self._NAMES)
-        return f"{type(self).__name__}({fields})"
+        tag = f", tag={self._t}" if self._t else ""
+        return f"{type(self).__name__}({fields}{tag})"
 
     # -- in-place operators rebind, as for Python numbers: ``x += y`` is ``x = x + y`` and
     # never writes into arrays that other numbers may share.
@@ -543,8 +663,17 @@ def _finish(x):
     """0-d results go back to Python floats (or complex) so the scalar fast paths apply again."""
     t = type(x.value)
     if t is not float and t is not complex and np.ndim(x.value) == 0:
-        return x._map(lambda p, nt: p if nt else py_scalar(p))
+        return x._map(_scalar_part)
     return x
+
+
+def _scalar_part(p, nt):
+    return p if nt else scalar_component(p)
+
+
+def scalar_component(p):
+    """A 0-d component as a Python float or complex; a number of lower tag (nesting) as it is."""
+    return _finish(p) if isinstance(p, DualBase) else py_scalar(p)
 
 
 def _real_part(p, nt):

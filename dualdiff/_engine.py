@@ -37,6 +37,13 @@ The three paths give the same values, infinities and nans (``tests/test_ieee_par
   (``sqrt(x - x)``: float path ``0``, which is the true derivative; numpy path ``nan``).
   Results can differ from plain IEEE products only where those give ``nan``, so the fast
   paths compute plainly and come here (:func:`structural`) only when a part is ``nan``.
+
+Nested numbers
+--------------
+When derivatives nest, a component may itself be a dual number of lower tag (see
+:mod:`dualdiff._base`). Such an operand is never all floats and never reaches a kernel
+(:func:`_plain`): it takes the numpy path, whose rules and algebra recurse into the component
+through the numpy protocols.
 """
 
 from __future__ import annotations
@@ -96,10 +103,14 @@ def _complex_scalars(parts) -> bool:
 
 
 def finish(parts):
-    """0-d components back to Python floats (or complex) so the scalar fast paths apply."""
+    """0-d components back to Python floats (or complex) so the scalar fast paths apply (a 0-d
+    number of lower tag, a component of a nested number, stays as it is)."""
     if np.ndim(parts[0]):
         return parts
-    return tuple(p if type(p) is float or np.ndim(p) else py_scalar(p) for p in parts)
+    return tuple(py_scalar(p) if isinstance(p, _NUMPY) and p.ndim == 0 else p for p in parts)
+
+
+_NUMPY = (np.ndarray, np.generic)
 
 
 def _kernel(op, operands, labels, prm=0.0):
@@ -110,7 +121,7 @@ def _kernel(op, operands, labels, prm=0.0):
     size = 0
     for o in operands:
         last = o[-1]
-        s = last.size if type(last) is np.ndarray else np.size(last)
+        s = last.size if type(last) is np.ndarray else np.size(last)  # a nested: its .size
         if s > size:
             size = s
     if size < settings.threshold or size == 0:

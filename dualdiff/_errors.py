@@ -70,6 +70,28 @@ class NonDifferentiableError(ValueError):
     """
 
 
+class LeakedPerturbationError(ValueError):
+    """A dual number outlived the derivative call that made it, and reached another one.
+
+    Each driver call perturbs its input with its own tag (see :doc:`nesting`). If ``f``
+    stores one of the numbers it receives (in a global, a closure, a list) and that number
+    later reaches the result of a driver, its derivative parts belong to a call that has
+    returned: no driver can read them, and mixing them into the result would be meaningless.
+    The driver raises this error instead. A subclass of :class:`ValueError`.
+
+    Examples
+    --------
+    >>> import dualdiff as dd
+    >>> kept = []
+    >>> dd.derivative(lambda x: kept.append(x) or x, 1.0)
+    1.0
+    >>> dd.derivative(lambda t: t * kept[0], 2.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    dualdiff._errors.LeakedPerturbationError: derivative: f returned a number perturbed by ...
+    """
+
+
 def loss_message(what: str) -> str:
     caller = converting_function()
     where = ""

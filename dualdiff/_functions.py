@@ -38,7 +38,9 @@ from ._base import (
     as_float_component,
     check_compatible,
     norm_axis,
-    number_type,
+    operand_roles,
+    scalar_component,
+    top_number,
     write_out,
 )
 from ._errors import DerivativeLossError, UnsupportedFunctionError
@@ -154,9 +156,9 @@ def _copyto(dst, src, casting="same_kind", where=True):
 
 
 def _lift_all(arrays):
-    """Dual numbers and constants as numbers of one type and mode (constants: zero parts)."""
-    proto = next(a for a in arrays if isinstance(a, DualBase))
-    number_type(arrays)
+    """Dual numbers and constants as numbers of one type, tag and mode (constants, and numbers
+    of lower tag, with zero derivative parts)."""
+    proto = top_number(arrays)
     out = []
     for a in arrays:
         a = proto.lift(a)
@@ -351,7 +353,10 @@ def _diag(v, k=0):
     cols = np.arange(v.shape[0]) + max(k, 0)
 
     def build(p, nt):
-        out = np.zeros((n, n) + _tail(p, nt), dtype=np.result_type(p))
+        if isinstance(p, DualBase):  # a component of a nested number
+            out = np.zeros((n, n) + _tail(p, nt), like=p)
+        else:
+            out = np.zeros((n, n) + _tail(p, nt), dtype=np.result_type(p))
         out[rows, cols] = p
         return out
 
@@ -756,7 +761,7 @@ def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
     for i in range(1, len(parts)):
         mask = _alg.expand(flat, labels[i]) & still[i - 1]
         p = np.where(mask, 0.0, parts[i])
-        parts[i] = p if np.ndim(p) else float(p)
+        parts[i] = p if np.ndim(p) else scalar_component(p)
     if res._shares_eps():
         parts[2] = parts[1]
     return res._from(parts)
@@ -787,16 +792,24 @@ def _no_out(name, out, where):
 # ---------------------------------------------------------------- contractions
 
 _LETTERS = string.ascii_lowercase[:24]
-_DIR_LETTERS = {"y": "Y", "z": "Z"}
+
+
+def _dir_letters(*specs: str) -> dict:
+    """einsum letters for the direction labels ``y`` and ``z``, unused by ``specs`` (which,
+    for a component of a nested number, already hold an outer number's direction letters)."""
+    used = set("".join(specs))
+    free = [c for c in "YZWVUTSRQPONMLKJIHGFEDCBA" if c not in used]
+    return {"y": free[0], "z": free[1]}
 
 
 def _contraction(spec_x: str, spec_y: str, spec_out: str):
     """The product operator ``P(u, du, v, dv)`` of :mod:`dualdiff._algebra` for an einsum."""
+    letters = _dir_letters(spec_x, spec_y, spec_out)
 
     def P(u, du, v, dv):
-        lu = "".join(_DIR_LETTERS[c] for c in du)
-        lv = "".join(_DIR_LETTERS[c] for c in dv)
-        lo = "".join(sorted(lu + lv))
+        lu = "".join(letters[c] for c in du)
+        lv = "".join(letters[c] for c in dv)
+        lo = "".join(letters[c] for c in sorted(du + dv))  # y before z
         return np.einsum(f"{spec_x}{lu},{spec_y}{lv}->{spec_out}{lo}", u, v, optimize=True)
 
     return P
@@ -805,16 +818,20 @@ def _contraction(spec_x: str, spec_y: str, spec_out: str):
 def contract(spec_x: str, spec_y: str, spec_out: str, x, y):
     """``einsum(spec_x, spec_y -> spec_out)`` of two operands, at least one a dual number."""
     P = _contraction(spec_x, spec_y, spec_out)
-    xd, yd = isinstance(x, DualBase), isinstance(y, DualBase)
-    number_type([x, y])
+    xd, yd = operand_roles(x, y)  # a number of lower tag is a constant of the other
     if xd and yd:
-        check_compatible(x, y)
         return x._from(engine.contract(x._parts(), y._parts(), x._labels(), P))
     if xd:  # a constant operand, complex or real, as the ufuncs lift it
-        c = as_float_component(y, "operand")
+        c = _const(y)
         return _finish(x._map(lambda p, nt: P(p, _nt_labels(nt), c, "")))
-    c = as_float_component(x, "operand")
+    c = _const(x)
     return _finish(y._map(lambda p, nt: P(c, "", p, _nt_labels(nt))))
+
+
+def _const(c):
+    """A constant factor of a contraction, lifted as the ufuncs lift it (a float, complex or
+    array), or a number of lower tag (nesting) as it is."""
+    return c if isinstance(c, DualBase) else as_float_component(c, "operand")
 
 
 def _nt_labels(nt: int) -> str:
@@ -930,8 +947,9 @@ def _einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
         raise ValueError("einsum: number of subscripts does not match the number of operands")
     if len(operands) == 1:
         (a,) = operands
+        d = "".join(_dir_letters(specs[0], out_spec).values())
         return _finish(a._map(lambda p, nt: np.einsum(
-            f"{specs[0]}{'yz'[:nt].upper()}->{out_spec}{'yz'[:nt].upper()}", p)))  # fmt: skip
+            f"{specs[0]}{d[:nt]}->{out_spec}{d[:nt]}", p)))  # fmt: skip
     acc, acc_spec = operands[0], specs[0]
     for k in range(1, len(operands)):
         rest = "".join(specs[k + 1 :]) + out_spec

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import DualBase, _finish, norm_axis
+from ._base import DualBase, _finish, norm_axis, top_number
 from ._errors import UnsupportedFunctionError
 from ._functions import (
     _move_to_front,
@@ -478,7 +478,7 @@ def _polydiv(u, v):
     both dual); leading remainder terms whose value is negligible are trimmed as numpy does."""
     u = np.atleast_1d(u) + 0.0
     v = np.atleast_1d(v) + 0.0
-    proto = u if isinstance(u, DualBase) else v
+    proto = top_number([u, v])  # the operand of higher tag, when derivatives nest
     m, n = np.shape(_real(u))[0] - 1, np.shape(_real(v))[0] - 1
     scale = 1.0 / v[0]
     q = np.zeros_like(proto.lift(np.zeros(max(m - n + 1, 1))))

@@ -80,7 +80,7 @@ import numpy as np
 from numpy.linalg import LinAlgError
 
 from . import _functions as fn
-from ._base import DualBase, _finish, check_compatible, norm_axis, number_type
+from ._base import DualBase, _finish, check_compatible, norm_axis, number_type, top_number
 from ._errors import NonDifferentiableError, UnsupportedFunctionError
 from ._functions import implements
 from .dual import _new as _dual_new
@@ -114,17 +114,20 @@ class Rule(NamedTuple):
 def apply(rule: Rule, args, need=None, **kw) -> tuple:
     """``rule`` on operands that are constants, Dual or HyperDual numbers: numpy's outputs,
     the differentiable ones as numbers of the operands' type (None where ``need`` is False)."""
-    proto = None
-    for a in args:
-        if isinstance(a, DualBase):
-            proto = a
-            break
+    proto = top_number(args)
     if proto is None:
         return rule.fwd(*args, **kw)
     number_type(args)
     for a in args:
-        if isinstance(a, DualBase) and a is not proto:
-            check_compatible(proto, a)
+        if isinstance(a, DualBase):
+            if a._t != proto._t or any(isinstance(p, DualBase) for p in a._parts()):
+                raise UnsupportedFunctionError(
+                    f"np.linalg.{rule.name} of the numbers of nested derivatives (a driver "
+                    "called inside the f of another) is not supported; call the outer driver "
+                    "on a function whose linear algebra sees one derivative level"
+                )
+            if a is not proto:
+                check_compatible(proto, a)
     need = (True,) * len(rule.diff) if need is None else need
     if isinstance(proto, HyperDual):
         return _apply_hyper(rule, args, proto, need, kw)
@@ -182,7 +185,7 @@ def _apply_dual(rule, args, proto, need, kw):
             res.append(o)
         else:
             dual = _trail(do, np.shape(o), vector, 0)
-            res.append(_finish(_dual_new(o, dual, proto._d)))
+            res.append(_finish(_dual_new(o, dual, proto._d, proto._t)))
     return tuple(res)
 
 
@@ -190,12 +193,15 @@ def _apply_hyper(rule, args, proto, need, kw):
     """``A + B·ε1`` with dual parts in ``ε2`` (see the module docstring)."""
     d1, d2 = proto._d1, proto._d2
     dl = "y" if d2 else ""
-    inner = [_dual_new(a.value, a.eps2, dl) if isinstance(a, DualBase) else _const(a) for a in args]
+    t = proto._t  # the ε2 numbers below are of the operands' level
+    inner = [
+        _dual_new(a.value, a.eps2, dl, t) if isinstance(a, DualBase) else _const(a) for a in args
+    ]
     outs = apply(rule, inner, **kw)  # F(A), every factor, as dual numbers in ε2
     nd = _max_nd(list(inner) + list(outs))
     v1 = bool(d1)
     douter = [
-        _dual_new(_lead(a.eps1, a.ndim, nd, v1), _lead(a.eps12, a.ndim, nd, v1), dl)
+        _dual_new(_lead(a.eps1, a.ndim, nd, v1), _lead(a.eps12, a.ndim, nd, v1), dl, t)
         if isinstance(a, DualBase)
         else None
         for a in args
@@ -226,7 +232,7 @@ def _apply_hyper(rule, args, proto, need, kw):
         parts = (value, eps1, eps1 if shared else eps2, eps12)
         if not oshape:  # 0-d: Python floats, so the scalar fast paths apply again
             parts = tuple(p if np.ndim(p) else float(p) for p in parts)
-        res.append(_hyper_new(*parts, d1, d2))
+        res.append(_hyper_new(*parts, d1, d2, proto._t))
     return tuple(res)
 
 

@@ -10,6 +10,14 @@ each leaf with its slice of the identity, and :meth:`Inputs.blocks` cuts a deriv
 back into blocks shaped like the inputs. A single array input takes the same path as before
 structures existed (one seed, one reshape), so it costs nothing extra.
 
+Tags: each :class:`Inputs` (one driver call) draws a new tag and seeds with it; ``f`` runs
+with the tag live; the numbers f returns are read at that tag only. A number of lower tag in
+f's output (f depends on an outer driver's variable only) is a constant of this call, its
+value that number; a number of higher tag, or one nested anywhere in the result whose tag is
+not live, leaked out of a call that has returned (:func:`dualdiff._base.check_no_leak`). An
+input ``x`` that is itself a dual number (of an outer driver, or made by the user: tag 0) is
+seeded as the value of this call's number, so drivers nest (see :mod:`dualdiff._base`).
+
 Dtypes: the number types compute in float64. Results are cast back to the floating dtype of
 the differentiated inputs (``np.result_type`` of their dtypes, Python numbers being weak as
 in numpy's NEP 50), so float32 in gives float32 out; integer and Python-number inputs give
@@ -19,7 +27,6 @@ float64 (a Python float for 0-d results).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from itertools import accumulate
 from numbers import Number
 
@@ -27,22 +34,26 @@ import numpy as np
 
 from . import _tree
 from ._algebra import ONE, ZERO, filled, is_complex, py_scalar
-from ._base import DualBase
-from .dual import Dual
+from ._base import LIVE_TAGS, DualBase, check_no_leak, new_tag, promote
 from .dual import _new as _dual_new
-from .hyperdual import HyperDual
 from .hyperdual import _new as _hyper_new
 
 
 def as_input(x, name: str = "x"):
     """``x`` as a float (scalar) or a float64 ndarray, or complex / complex128 for complex
-    input; ints and lists are accepted."""
+    input; ints and lists are accepted. A dual number (an outer driver's, when drivers nest)
+    is copied, so that item assignment in f never writes into it."""
     if type(x) is float or type(x) is int:
         return float(x)
     if type(x) is complex:
         return x
     if isinstance(x, DualBase):
-        raise TypeError(f"{name} must be plain numbers; got a {type(x).__name__}")
+        if x.dtype.kind == "c":
+            raise TypeError(
+                f"{name}: nested drivers on a complex dual number are not supported; "
+                "differentiate the real and imaginary parts as separate real inputs"
+            )
+        return x.copy()
     if isinstance(x, np.ndarray) and type(x).__module__.startswith("numpy.ma"):
         # differentiating at a masked array would silently drop the mask (f sees all data)
         raise TypeError(
@@ -71,59 +82,47 @@ def as_input(x, name: str = "x"):
 def basis(shape: tuple) -> np.ndarray:
     """Identity seed of shape ``shape + (n,)``: element ``i`` moves along direction ``i``."""
     n = int(np.prod(shape))
-    return np.eye(n).reshape(shape + (n,))
+    e = np.eye(n).reshape(shape + (n,))
+    e.flags.writeable = False  # shared by seeds: item assignment in f copies first
+    return e
 
 
-def seed_elementwise(x, order: int):
-    if type(x) is float or type(x) is complex:
-        return _dual_new(x, 1.0, "") if order == 1 else _hyper_new(x, 1.0, 1.0, 0.0, "", "")
+def seed_elementwise(x, order: int, tag: int = 0):
+    """``x + 1·ε`` (``x + 1·ε1 + 1·ε2``), tag ``tag``."""
+    if type(x) is float or type(x) is complex or not np.shape(x):  # 0-d (nesting: a number)
+        if order == 1:
+            return _dual_new(x, 1.0, "", tag)
+        return _hyper_new(x, 1.0, 1.0, 0.0, "", "", tag)
     ones = filled(ONE, np.shape(x))
     if order == 1:
-        return _dual_new(x, ones, "")
-    return _hyper_new(x, ones, ones, filled(ZERO, np.shape(x)), "", "")
+        return _dual_new(x, ones, "", tag)
+    return _hyper_new(x, ones, ones, filled(ZERO, np.shape(x)), "", "", tag)
 
 
-def seed_basis(x, order: int):
+def seed_basis(x, order: int, tag: int = 0):
+    """``x + e_i·ε`` (both ε parts for ``order=2``), tag ``tag``."""
     shape = np.shape(x)
     e = basis(shape)
     if order == 1:
-        return Dual(x, e)
+        return _dual_new(x, e, "y", tag)
     n = e.shape[-1]
-    return HyperDual(x, e, e, np.zeros(shape + (n, n)))
+    return _hyper_new(x, e, e, np.zeros(shape + (n, n)), "y", "z", tag)
 
 
-def seed_hvp(x, v):
+def seed_hvp(x, v, tag: int = 0):
     """``x + v·ε1 + e_i·ε2``: the ε1ε2 part of ``f`` is then ``H v``."""
     e = basis(np.shape(x))
-    return HyperDual(x, v, e, np.zeros(e.shape))
+    return _hyper_new(x, v, e, np.zeros(e.shape), "", "z", tag)
 
 
-def call(f: Callable, seeded, x, driver: str):
-    """Evaluate ``f`` once and check that it returned a number of the seeded type."""
-    y = f(seeded)
-    if type(y) is type(seeded):
-        return y
-    if isinstance(y, (list, tuple)) and any(isinstance(v, DualBase) for v in y):
-        y = np.stack(y)
-    if isinstance(y, DualBase):
-        return y
-    return _constant_result(y, seeded, driver)
+def _dual_seed(x, d, dirs: str, tag: int):
+    """``x + d·ε``, tag ``tag`` (a complex ``d`` makes the value complex, as in Dual)."""
+    return _dual_new(promote(x, (d,)), d, dirs, tag)
 
 
-def _constant_result(y, seeded, driver):
-    """A plain result of f: a constant, with zero derivative, and f is not called again.
-
-    Every implicit conversion of a dual number inside f raises
-    :class:`~dualdiff.DerivativeLossError` (``float()``, ``int()``, ``math.*``, ``np.asarray``,
-    ``np.array``, ``.item()``, ``.tolist()``, writing it into a float array), and ``.real``
-    keeps the derivative, so f returns a plain number only when it does not depend on x on
-    the branch taken at x (``1.0 if x == 0 else np.sin(x) / x`` at 0) or when it reads the
-    value part explicitly (``.value``: the user's statement that the derivative is not
-    wanted). Both mean a zero derivative, as a constant output does in ForwardDiff.jl and
-    JAX; nothing evaluates f a second time to guess.
-    """
-    value = _plain_value(y, driver)
-    return seeded.zeros_like_parts(value if value.ndim else py_scalar(value))
+def _hyper_seed(x, e1, e2, e12, d1: str, d2: str, tag: int):
+    """``x + e1·ε1 + e2·ε2 + e12·ε1ε2``, tag ``tag``."""
+    return _hyper_new(promote(x, (e1, e2)), e1, e2, e12, d1, d2, tag)
 
 
 def _plain_value(y, driver: str, hint: str = ""):
@@ -141,8 +140,9 @@ def _plain_value(y, driver: str, hint: str = ""):
 
 
 def scalar_out(v):
-    """0-d results as Python floats; arrays as writeable arrays the caller owns."""
-    if type(v) is float or type(v) is complex:
+    """0-d results as Python floats (or complex); arrays as writeable arrays the caller owns
+    (a number of an outer driver, when drivers nest, as it is)."""
+    if type(v) is float or type(v) is complex or isinstance(v, DualBase):
         return v
     if np.ndim(v) == 0:
         return py_scalar(v)
@@ -169,8 +169,9 @@ def finish(v, dtype):
     """A result as the caller gets it: :func:`scalar_out`, then cast to ``dtype`` if any.
 
     ``dtype`` gives the precision; a complex result stays complex (float32 in, complex out:
-    complex64) and a real result stays real (complex64 in, real out: float32)."""
-    if dtype is None:
+    complex64) and a real result stays real (complex64 in, real out: float32). A number of an
+    outer driver (nesting) is returned as it is."""
+    if dtype is None or isinstance(v, DualBase):
         return scalar_out(v)
     v = np.asarray(v)
     if v.dtype.kind == "c":
@@ -229,6 +230,7 @@ class Inputs:
         self.offsets = list(accumulate(widths, initial=0))
         self.n = self.offsets[-1]
         self.dtype = out_dtype(raw)
+        self.tag = new_tag()
 
     # -- calling f
     def arguments(self, leaves) -> tuple:
@@ -247,7 +249,12 @@ class Inputs:
         ``numbers`` are f's output leaves, each a number of the seeded type (a plain output is
         accepted, with zero derivative, only if f does not depend on x).
         """
-        y = self.f(*self.arguments(seeded), **self.kwargs)
+        tag = self.tag
+        LIVE_TAGS.add(tag)
+        try:
+            y = self.f(*self.arguments(seeded), **self.kwargs)
+        finally:
+            LIVE_TAGS.discard(tag)
         aux = None
         if has_aux:
             if not (isinstance(y, (tuple, list)) and len(y) == 2):
@@ -266,9 +273,16 @@ class Inputs:
 
     def _number(self, y, k: int, seed, has_aux: bool):
         kind = type(seed)
-        if type(y) is kind:
+        if type(y) is kind and y._t == seed._t:
+            if not y._f:  # nested parts: none may come from a call that has returned
+                for p in y._parts():
+                    check_no_leak(p, seed._t, self.driver)
             return y
         if isinstance(y, DualBase):
+            if y._t != seed._t:  # lower: an outer driver's; higher: leaked from a returned call
+                check_no_leak(y, seed._t, self.driver)
+            if y._t < seed._t:  # f depends on an outer driver's variable only: a constant
+                return seed.zeros_like_parts(y)
             raise TypeError(
                 f"{self.driver}: f returned a {type(y).__name__}; expected a {kind.__name__}"
             )
@@ -280,28 +294,30 @@ class Inputs:
     def seed(self, kind: str, order: int = 1, v: list | None = None) -> list:
         """Seeded leaves: ``kind`` is "basis" (x + e_i·ε), "ones" (x + 1·ε), "direction"
         (x + v·ε) or "hvp" (x + v·ε1 + e_i·ε2)."""
+        t = self.tag
         if kind == "ones":
             if self.any_complex:
                 return self._complex_ones(order)
-            return [seed_elementwise(x, order) for x in self.leaves]
+            return [seed_elementwise(x, order, t) for x in self.leaves]
         if kind == "direction":
-            return [Dual(x, d) for x, d in zip(self.leaves, v)]
+            return [_dual_seed(x, d, "", t) for x, d in zip(self.leaves, v)]
         if self.single and kind == "basis" and not self.any_complex:
-            return [seed_basis(self.leaves[0], order)]
+            return [seed_basis(self.leaves[0], order, t)]
         if self.single and kind == "hvp":
-            return [seed_hvp(self.leaves[0], v[0])]
-        e = np.eye(self.n)
+            return [seed_hvp(self.leaves[0], v[0], t)]
+        e = basis((self.n,))
         out = []
         for j, x in enumerate(self.leaves):
             o, m = self.offsets[j], math.prod(self.shapes[j])
             ej = e[o : o + m] + 1j * e[o + m : o + 2 * m] if self.cplx[j] else e[o : o + m]
             ej = ej.reshape(self.shapes[j] + (self.n,))
             if kind == "hvp":
-                out.append(HyperDual(x, v[j], ej, np.zeros(ej.shape)))
+                out.append(_hyper_seed(x, v[j], ej, np.zeros(ej.shape), "", "z", t))
             elif order == 1:
-                out.append(Dual(x, ej))
+                out.append(_dual_seed(x, ej, "y", t))
             else:
-                out.append(HyperDual(x, ej, ej, np.zeros(self.shapes[j] + (self.n, self.n))))
+                zeros = np.zeros(self.shapes[j] + (self.n, self.n))
+                out.append(_hyper_seed(x, ej, ej, zeros, "y", "z", t))
         return out
 
     def _complex_ones(self, order: int) -> list:
@@ -314,9 +330,11 @@ class Inputs:
             d = ([0.0 if c else 1.0] if mixed else []) + ([1.0, 1j] if c else [0.0, 0.0])
             e = np.broadcast_to(np.array(d), np.shape(x) + (len(d),))
             if order == 1:
-                out.append(Dual(x, e))
+                out.append(_dual_seed(x, e, "y", self.tag))
             else:
-                out.append(HyperDual(x, e, 1.0, np.zeros(np.shape(x) + (len(d),))))
+                one = filled(ONE, np.shape(x)) if np.shape(x) else 1.0
+                zeros = np.zeros(np.shape(x) + (len(d),))
+                out.append(_hyper_seed(x, e, one, zeros, "y", "", self.tag))
         return out
 
     def ones_part(self, part):
@@ -506,13 +524,14 @@ class Batch:
     def seed(self, order: int) -> list:
         x, a, k = self.x, self.axis % self.x.ndim, self.k
         e = np.broadcast_to(np.expand_dims(basis(self.point), a), x.shape + (k,))
+        t = self.inp.tag
         if order == 2:
-            return [HyperDual(x, e, e, np.zeros(x.shape + (k, k)))]
+            return [_hyper_new(x, e, e, np.zeros(x.shape + (k, k)), "y", "z", t)]
         rng = np.random.default_rng(20240601)
         c, d = rng.uniform(1.0, 2.0, self.N), rng.uniform(1.0, 2.0, self.point)
         col = np.expand_dims(d, a) * np.reshape(c, [-1 if i == a else 1 for i in range(x.ndim)])
         self.check = (c, d.ravel())
-        return [Dual(x, np.concatenate([e, col[..., None]], axis=-1))]
+        return [_dual_new(x, np.concatenate([e, col[..., None]], axis=-1), "y", t)]
 
     def _front(self, part, y_shape: tuple, scalar: bool):
         """``part`` with f's batch axis moved first; f's output shape is checked."""

@@ -50,13 +50,36 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._base import DualBase
+from ._base import LIVE_TAGS, DualBase, new_tag
+from ._errors import UnsupportedFunctionError
 from ._functions import FULL_SUM_HOOK
 from ._seed import as_input
 from .dual import Dual
 from .dual import _new as _dual_new
 from .hyperdual import HyperDual
 from .hyperdual import _new as _hyper_new
+
+_NESTED = (
+    "sparse= derivatives of the numbers of nested derivatives (a driver called inside the f "
+    "of another, or f using an outer driver's variable) are not supported; drop sparse="
+)
+
+
+def _call(f, seed, tag: int, args, kwargs):
+    """``f(seed, ...)`` with the seed's tag live (see :mod:`dualdiff._base`); a result that
+    holds numbers of another tag (nesting) is refused: a sparse result holds plain floats."""
+    LIVE_TAGS.add(tag)
+    try:
+        y = f(seed, *args, **kwargs)
+    finally:
+        LIVE_TAGS.discard(tag)
+    for v in y if isinstance(y, (list, tuple)) else (y,):
+        if isinstance(v, DualBase) and (
+            v._t != tag or any(isinstance(p, DualBase) for p in v._parts())
+        ):
+            raise UnsupportedFunctionError(_NESTED)
+    return y
+
 
 __all__ = ["SparsePlan", "sparse_plan", "sparsity"]
 
@@ -76,6 +99,8 @@ def _scipy_sparse():
 
 
 def _point(x) -> np.ndarray:
+    if isinstance(x, DualBase):
+        raise UnsupportedFunctionError(_NESTED)
     x = as_input(x)
     if np.iscomplexobj(x):
         raise TypeError(
@@ -422,8 +447,8 @@ class _Decompress:
     """The full-sum hook of one separable evaluation: takes the argument of sum number
     ``ordinal``, keeps its derivative parts, and returns the sum seeded on its own."""
 
-    def __init__(self, sep: _Separable, order: int):
-        self.sep, self.order = sep, order
+    def __init__(self, sep: _Separable, order: int, tag: int):
+        self.sep, self.order, self.tag = sep, order, tag
         self.count = 0
         self.parts = None
 
@@ -434,23 +459,28 @@ class _Decompress:
             return None
         if a.shape != self.sep.g_shape or type(a) is not (Dual if self.order == 1 else HyperDual):
             raise _Mismatch(f"the summed array has shape {a.shape}, traced {self.sep.g_shape}")
+        if a._t != self.tag or any(isinstance(p, DualBase) for p in a._parts()):
+            raise UnsupportedFunctionError(_NESTED)
         self.parts = a._parts()
         s = float(np.sum(a.value))
-        return Dual(s, 1.0) if self.order == 1 else HyperDual(s, 1.0, 1.0, 0.0)
+        if self.order == 1:
+            return _dual_new(s, 1.0, "", self.tag)
+        return _hyper_new(s, 1.0, 1.0, 0.0, "", "", self.tag)
 
 
 def _evaluate_separable(f, x, sep: _Separable, order: int, args, kwargs):
     """``(y, parts of g)``: f evaluated with c compressed directions, its final sum hooked."""
     c = sep.c
     S = sep.S.reshape(x.shape + (c,))  # built once per plan; f never writes into a seed
+    tag = new_tag()
     if order == 1:
-        seed = _dual_new(x, S, "y")
+        seed = _dual_new(x, S, "y", tag)
     else:
-        seed = _hyper_new(x, S, S, np.zeros(x.shape + (c, c)), "y", "z")
-    hook = _Decompress(sep, order)
+        seed = _hyper_new(x, S, S, np.zeros(x.shape + (c, c)), "y", "z", tag)
+    hook = _Decompress(sep, order, tag)
     token = FULL_SUM_HOOK.set(hook)
     try:
-        y = f(seed, *args, **kwargs)
+        y = _call(f, seed, tag, args, kwargs)
     except (_Mismatch, ValueError) as err:
         raise _Mismatch(str(err)) from None
     finally:
@@ -501,7 +531,8 @@ def jacobian(f, x, plan, args=(), kwargs=None):
     plan._check(x, ("jacobian",), "jacobian")
     colours, c, S, src = plan._compressed
     P = plan.pattern
-    y = f(Dual(x, S.reshape(x.shape + (c,))), *args, **(kwargs or {}))
+    tag = new_tag()
+    y = _call(f, _dual_new(x, S.reshape(x.shape + (c,)), "y", tag), tag, args, kwargs or {})
     if isinstance(y, (list, tuple)):
         y = np.stack(y)
     if not isinstance(y, DualBase):
@@ -545,9 +576,10 @@ def value_gradient_hessian(f, x, plan, args=(), kwargs=None):
         k1 = min(n, k0 + step)
         e2 = np.zeros((n, k1 - k0))
         e2[np.arange(k0, k1), np.arange(k1 - k0)] = 1.0
-        seed = HyperDual(x, S.reshape(x.shape + (c,)), e2.reshape(x.shape + (k1 - k0,)),
-                         np.zeros(x.shape + (c, k1 - k0)))  # fmt: skip
-        y = f(seed, *args, **kwargs)
+        tag = new_tag()
+        seed = _hyper_new(x, S.reshape(x.shape + (c,)), e2.reshape(x.shape + (k1 - k0,)),
+                          np.zeros(x.shape + (c, k1 - k0)), "y", "z", tag)  # fmt: skip
+        y = _call(f, seed, tag, args, kwargs)
         if isinstance(y, DualBase):
             _scalar_output(y, "hessian")
             value = y.value

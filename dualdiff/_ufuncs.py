@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _engine as engine
 from ._algebra import ADD, PRODUCT, QUOTIENT, SUBTRACT, is_complex
-from ._base import DualBase, _finish, as_float_component, check_compatible, number_type
+from ._base import DualBase, _finish, as_float_component, operand_roles
 from ._errors import UnsupportedFunctionError
 from ._rules import BINARY_RULES, UNARY_RULES, complex_rule
 
@@ -116,8 +116,9 @@ def real_of(x):
 
 
 def _constant(c):
-    """A constant operand as a float or a float64 array, or complex (lifted once per call)."""
-    return as_float_component(c, "operand")
+    """A constant operand as a float or a float64 array, or complex (lifted once per call); a
+    dual number of lower tag (nesting) is a constant as it is."""
+    return c if isinstance(c, DualBase) else as_float_component(c, "operand")
 
 
 def _unsupported(ufunc):
@@ -137,7 +138,6 @@ def call_ufunc(ufunc, inputs):
     """``ufunc(*inputs)``, at least one input a dual number, for an elementwise ufunc."""
     if ufunc in PREDICATE_UFUNCS:
         return ufunc(*(real_of(x) for x in inputs))
-    number_type(inputs)
     if ufunc.nin == 1:
         return _unary(ufunc, inputs[0])
     return _binary(ufunc, *inputs)
@@ -207,13 +207,10 @@ def _unary(ufunc, x):
 
 
 def _binary(ufunc, x, y):
-    xd = isinstance(x, DualBase)
-    yd = isinstance(y, DualBase)
-    if xd and yd:
-        check_compatible(x, y)
+    xd, yd = operand_roles(x, y)  # tags: a number of lower tag is a constant of the other
     proto = x if xd else y
     if ufunc in LOCALLY_CONSTANT_UFUNCS:
-        return proto.zeros_like_parts(ufunc(real_of(x), real_of(y)))
+        return proto.zeros_like_parts(ufunc(x.value if xd else x, y.value if yd else y))
     xp = x._parts() if xd else (_constant(x),)
     yp = y._parts() if yd else (_constant(y),)
     op = ALGEBRA_OPS.get(ufunc)
@@ -226,6 +223,6 @@ def _binary(ufunc, x, y):
             op = _rule(BINARY_RULES, ufunc)
             if op is None:
                 raise _unsupported(ufunc)
-    if not yd and ufunc in POWER_UFUNCS and np.ndim(yp[0]) == 0:
+    if not yd and ufunc in POWER_UFUNCS and type(yp[0]) in (float, complex):  # 0-d constant
         return proto._from(engine.power(xp, yp[0], proto._labels()))
     return proto._from(engine.binary(op, xp, yp, proto._labels()))

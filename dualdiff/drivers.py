@@ -35,10 +35,12 @@ complex derivative once the Cauchy-Riemann equations hold (else ValueError: f is
 holomorphic); :func:`gradient` of a real-valued f returns ``∂f/∂Re x + i·∂f/∂Im x`` (the
 conjugate of JAX's ``grad``); the second-order and batched drivers refuse complex x.
 
-The first-order drivers (:func:`derivative`, :func:`gradient`, :func:`jacobian`) also accept a
-:class:`Dual` ``x``, so they nest inside another first-order driver:
-``jacobian(lambda y: gradient(f, y), x)`` equals ``hessian(f, x)`` and costs one hyper-dual
-evaluation.
+Nesting. Every driver call perturbs with its own tag (:mod:`dualdiff._base`), so drivers
+nest exactly, in any order and to any depth: ``jacobian(lambda y: gradient(f, y), x)`` equals
+``hessian(f, x)``, ``derivative(lambda x: x * derivative(lambda y: x * y, 2.0), 1.0)`` is
+``2``, and f may close over an outer driver's variable. A driver's ``x`` may itself be a dual
+number (an outer driver's, or one the user made); the results are then dual numbers of that
+outer tag. :func:`nth_derivative` nests :func:`second_derivative` and :func:`derivative`.
 """
 
 from __future__ import annotations
@@ -49,10 +51,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _seed, _tree
-from ._algebra import ONE, filled
 from ._seed import Batch, Inputs
-from .dual import Dual
-from .hyperdual import _new as _hyper_new
 
 
 class Derivatives(NamedTuple):
@@ -79,54 +78,6 @@ class ValueGradientHessian(NamedTuple):
 
 
 # ------------------------------------------------------------------------ helpers
-
-
-def _nested(f: Callable, x, basis: bool, driver: str):
-    """A first-order driver applied to a Dual ``x`` (say inside :func:`jacobian`).
-
-    One hyper-dual evaluation: ε1 carries this driver's seed and ε2 the outer directions of
-    ``x``, so the ε1ε2 part is the derivative of this driver's result along them. Returns
-    ``(y, outer_dirs)``.
-    """
-    real = x.value
-    shape = np.shape(real)
-    outer = np.shape(x.dual)[len(shape) :]
-    eps1 = _seed.basis(shape) if basis else filled(ONE, shape)
-    inner = np.shape(eps1)[len(shape) :]
-    zeros = np.zeros(shape + inner + outer) if shape + inner + outer else 0.0
-    seed = _hyper_new(real, eps1, x.dual, zeros, "y" if basis else "", "z" if outer else "")
-    return _seed.call(f, seed, real, driver), outer
-
-
-def _dual_target(f, primals, argnums, args, kwargs, has_aux, batch_axis, driver):
-    """``(f of the Dual argument alone, that Dual)`` for a nested call, else None."""
-    if not isinstance(argnums, (int, np.integer)) or not primals:
-        return None
-    i = _seed.argnums_tuple(argnums, len(primals), driver)[0]
-    x = primals[i]
-    if type(x) is float or type(x) is np.ndarray:
-        return None
-    if isinstance(x, Dual) and x.dtype.kind == "c":
-        raise TypeError(
-            f"{driver}: nested drivers on a complex Dual are not supported; differentiate "
-            "the real and imaginary parts as separate real inputs"
-        )
-    if not isinstance(x, Dual):
-        leaves = _tree.flatten(x)[0]
-        if any(isinstance(v, _seed.DualBase) for v in leaves):
-            raise TypeError(
-                f"{driver}: x must be plain numbers, a structure of them, or a single Dual "
-                "(nested first-order drivers); third derivatives are not supported"
-            )
-        return None
-    if has_aux or batch_axis is not None:
-        raise TypeError(f"{driver}: has_aux and batch_axis are not supported for a Dual x")
-    kwargs = kwargs or {}
-
-    def g(t):
-        return f(*primals[:i], t, *primals[i + 1 :], *args, **kwargs)
-
-    return g, x
 
 
 def _aux(result, aux, has_aux: bool):
@@ -211,10 +162,6 @@ def derivative(f: Callable, *x, argnums=0, args=(), kwargs=None, has_aux=False):
     >>> derivative(lambda x, a: a * x**2, np.array([1.0, 2.0]), args=(3.0,))
     array([ 6., 12.])
     """
-    target = _dual_target(f, x, argnums, args, kwargs, has_aux, None, "derivative")
-    if target is not None:
-        y, _ = _nested(*target, False, "derivative")
-        return Dual(y.eps1, y.eps12)
     inp = Inputs(f, x, argnums, args, kwargs, "derivative")
     numbers, out_tree, aux = inp.call(inp.seed("ones", 1), has_aux)
     inp.elementwise(numbers, out_tree)
@@ -354,13 +301,6 @@ def value_and_gradient(
         r = _sparse_mod().value_and_gradient(f, x[0], plan, args, kwargs)
         if r is not None:
             return ValueAndGradient(*r)
-    target = _dual_target(f, x, argnums, args, kwargs, has_aux, batch_axis, "gradient")
-    if target is not None:
-        y, outer = _nested(*target, True, "gradient")
-        _scalar([y], _tree.LEAF, "gradient", "jacobian")
-        shape = np.shape(target[1].value)
-        grad = Dual(np.reshape(y.eps1, shape), np.reshape(y.eps12, shape + outer))
-        return ValueAndGradient(Dual(y.value, y.eps2), grad)
     inp = Inputs(f, x, argnums, args, kwargs, "gradient")
     if batch_axis is not None:
         inp.no_complex("Drop batch_axis.")
@@ -419,11 +359,6 @@ def jacobian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=N
     if sparse is not False and sparse is not None:
         plan = _sparse_plan(f, x, argnums, has_aux, batch_axis, sparse, "jacobian", args, kwargs)
         return _sparse_mod().jacobian(f, x[0], plan, args, kwargs)
-    target = _dual_target(f, x, argnums, args, kwargs, has_aux, batch_axis, "jacobian")
-    if target is not None:
-        y, outer = _nested(*target, True, "jacobian")
-        shape = y.shape + np.shape(target[1].value)
-        return Dual(np.reshape(y.eps1, shape), np.reshape(y.eps12, shape + outer))
     inp = Inputs(f, x, argnums, args, kwargs, "jacobian")
     if batch_axis is not None:
         inp.no_complex("Drop batch_axis.")

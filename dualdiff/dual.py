@@ -13,22 +13,26 @@ _object_new = object.__new__
 _quotient = alg.scalar_dual_quotient
 
 
-def _new(value, dual, d: str) -> Dual:
+def _new(value, dual, d: str, t: int) -> Dual:
+    """A Dual from its parts; ``t`` is its tag, required: a number built without the tag of
+    the operands it comes from would be a constant of them (see :mod:`dualdiff._base`)."""
     x = _object_new(Dual)
     x.value = value
     x.dual = dual
     x._d = d
     x._f = type(value) is float and type(dual) is float
+    x._t = t
     return x
 
 
-def _floats(value: float, dual: float) -> Dual:
-    """A Dual of two Python floats, built inline-cheap for the fast paths."""
+def _floats(value: float, dual: float, t: int) -> Dual:
+    """A Dual of two Python floats and tag ``t``, built inline-cheap for the fast paths."""
     x = _object_new(Dual)
     x.value = value
     x.dual = dual
     x._d = ""
     x._f = True
+    x._t = t
     return x
 
 
@@ -98,8 +102,9 @@ class Dual(ArrayNumber):
            [0., 0., 4.]])
     """
 
-    # _f: both parts are Python floats, so the fast paths below apply.
-    __slots__ = ("value", "dual", "_d", "_f")
+    # _f: both parts are Python floats, so the fast paths below apply. _t: the tag (0 for
+    # numbers made here; a driver's own level for the numbers it seeds, see dualdiff._base).
+    __slots__ = ("value", "dual", "_d", "_f", "_t")
     _NAMES = ("value", "dual")
     ORDER = 1
 
@@ -113,6 +118,7 @@ class Dual(ArrayNumber):
         self.dual = dual
         self._d = "y" if dirs else ""
         self._f = type(value) is float and type(dual) is float
+        self._t = 0
 
     # -- hooks used by the shared machinery
     def _parts(self):
@@ -122,7 +128,7 @@ class Dual(ArrayNumber):
         return ("", self._d)
 
     def _from(self, parts):
-        return _new(parts[0], parts[1], self._d)
+        return _new(parts[0], parts[1], self._d, self._t)
 
     @property
     def n_directions(self) -> int:
@@ -147,6 +153,7 @@ class Dual(ArrayNumber):
                         x.dual = d
                         x._d = ""
                         x._f = True
+                        x._t = self._t
                         return x
         return ArrayNumber.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
 
@@ -154,37 +161,37 @@ class Dual(ArrayNumber):
         if self._f:
             t = type(other)
             if t is Dual:
-                if other._f:
-                    return _floats(self.value + other.value, self.dual + other.dual)
+                if other._f and other._t is self._t:
+                    return _floats(self.value + other.value, self.dual + other.dual, self._t)
             elif t is float or t is int:
-                return _floats(self.value + other, self.dual)
+                return _floats(self.value + other, self.dual, self._t)
         return binary_operator(np.add, self, other)
 
     def __radd__(self, other):
         if self._f and (type(other) is float or type(other) is int):
-            return _floats(other + self.value, self.dual)
+            return _floats(other + self.value, self.dual, self._t)
         return np.add(other, self)
 
     def __sub__(self, other):
         if self._f:
             t = type(other)
             if t is Dual:
-                if other._f:
-                    return _floats(self.value - other.value, self.dual - other.dual)
+                if other._f and other._t is self._t:
+                    return _floats(self.value - other.value, self.dual - other.dual, self._t)
             elif t is float or t is int:
-                return _floats(self.value - other, self.dual)
+                return _floats(self.value - other, self.dual, self._t)
         return binary_operator(np.subtract, self, other)
 
     def __rsub__(self, other):
         if self._f and (type(other) is float or type(other) is int):
-            return _floats(other - self.value, -self.dual)
+            return _floats(other - self.value, -self.dual, self._t)
         return np.subtract(other, self)
 
     def __mul__(self, other):
         if self._f:
             t = type(other)
             if t is Dual:
-                if other._f:
+                if other._f and other._t is self._t:
                     # the product rule written inline: the listed exception in _algebra
                     a = self.value
                     c = other.value
@@ -195,14 +202,15 @@ class Dual(ArrayNumber):
                         x.dual = d
                         x._d = ""
                         x._f = True
+                        x._t = self._t
                         return x
             elif t is float or t is int:
-                return _floats(self.value * other, self.dual * other)
+                return _floats(self.value * other, self.dual * other, self._t)
         return binary_operator(np.multiply, self, other)
 
     def __rmul__(self, other):
         if self._f and (type(other) is float or type(other) is int):
-            return _floats(other * self.value, other * self.dual)
+            return _floats(other * self.value, other * self.dual, self._t)
         return np.multiply(other, self)
 
     # Division by zero raises in Python; the engine divides by np.float64 (IEEE inf/nan).
@@ -210,22 +218,22 @@ class Dual(ArrayNumber):
         if self._f:
             t = type(other)
             if t is Dual:
-                if other._f and other.value:
+                if other._f and other._t is self._t and other.value:
                     q, d = _quotient(self.value, self.dual, other.value, other.dual)
                     if d == d:
                         x = _object_new(Dual)
                         x.value, x.dual = q, d
-                        x._d, x._f = "", True
+                        x._d, x._f, x._t = "", True, self._t
                         return x
             elif (t is float or t is int) and other:
-                return _floats(self.value / other, self.dual / other)
+                return _floats(self.value / other, self.dual / other, self._t)
         return binary_operator(np.divide, self, other)
 
     def __rtruediv__(self, other):
         if self._f and (type(other) is float or type(other) is int) and self.value:
             q, d = _quotient(other, 0.0, self.value, self.dual)
             if d == d:
-                return _floats(q, d)
+                return _floats(q, d, self._t)
         return np.divide(other, self)
 
     def __pow__(self, other):
@@ -234,7 +242,7 @@ class Dual(ArrayNumber):
             if r is not None:
                 d = r[1] * self.dual
                 if d == d:
-                    return _floats(r[0], d)
+                    return _floats(r[0], d, self._t)
         return np.power(self, other)
 
     def __neg__(self):

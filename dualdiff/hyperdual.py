@@ -14,7 +14,8 @@ _chain = alg.scalar_hyper_chain
 _quotient = alg.scalar_hyper_quotient
 
 
-def _new(value, eps1, eps2, eps12, d1: str, d2: str) -> HyperDual:
+def _new(value, eps1, eps2, eps12, d1: str, d2: str, t: int) -> HyperDual:
+    """A HyperDual from its parts; ``t`` is its tag, required (see :func:`dualdiff.dual._new`)."""
     x = _object_new(HyperDual)
     x.value = value
     x.eps1 = eps1
@@ -23,6 +24,7 @@ def _new(value, eps1, eps2, eps12, d1: str, d2: str) -> HyperDual:
     x._d1 = d1
     x._d2 = d2
     x._f = _all_floats(value, eps1, eps2, eps12)
+    x._t = t
     return x
 
 
@@ -36,8 +38,8 @@ def _no_nan(r) -> bool:
     return r[1] == r[1] and r[2] == r[2] and r[3] == r[3]
 
 
-def _floats(value: float, eps1: float, eps2: float, eps12: float) -> HyperDual:
-    """A HyperDual of four Python floats, for the fast paths."""
+def _floats(value: float, eps1: float, eps2: float, eps12: float, t: int) -> HyperDual:
+    """A HyperDual of four Python floats and tag ``t``, for the fast paths."""
     x = _object_new(HyperDual)
     x.value = value
     x.eps1 = eps1
@@ -45,6 +47,7 @@ def _floats(value: float, eps1: float, eps2: float, eps12: float) -> HyperDual:
     x.eps12 = eps12
     x._d1 = x._d2 = ""
     x._f = True
+    x._t = t
     return x
 
 
@@ -114,8 +117,9 @@ class HyperDual(ArrayNumber):
            [2., 0.]])
     """
 
-    # _f: all four parts are Python floats, so the fast paths below apply.
-    __slots__ = ("value", "eps1", "eps2", "eps12", "_d1", "_d2", "_f")
+    # _f: all four parts are Python floats, so the fast paths below apply. _t: the tag (see
+    # dualdiff._base).
+    __slots__ = ("value", "eps1", "eps2", "eps12", "_d1", "_d2", "_f", "_t")
     _NAMES = ("value", "eps1", "eps2", "eps12")
     ORDER = 2
 
@@ -135,6 +139,7 @@ class HyperDual(ArrayNumber):
         self._d1 = "y" if k1 else ""
         self._d2 = "z" if k2 else ""
         self._f = _all_floats(self.value, self.eps1, self.eps2, self.eps12)
+        self._t = 0
 
     def _parts(self):
         return (self.value, self.eps1, self.eps2, self.eps12)
@@ -143,7 +148,7 @@ class HyperDual(ArrayNumber):
         return ("", self._d1, self._d2, self._d1 + self._d2)
 
     def _from(self, parts):
-        return _new(*parts, self._d1, self._d2)
+        return _new(*parts, self._d1, self._d2, self._t)
 
     # -- Python-float fast paths (scalar forms of the algebra; everything else -> numpy).
     # Objects are built inline where a helper call would cost a third of the operation.
@@ -162,6 +167,7 @@ class HyperDual(ArrayNumber):
                         x.value, x.eps1, x.eps2, x.eps12 = r
                         x._d1 = x._d2 = ""
                         x._f = True
+                        x._t = self._t
                         return x
         return ArrayNumber.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
 
@@ -169,43 +175,43 @@ class HyperDual(ArrayNumber):
         if self._f:
             t = type(other)
             if t is HyperDual:
-                if other._f:
+                if other._f and other._t is self._t:
                     return _floats(
                         self.value + other.value, self.eps1 + other.eps1,
-                        self.eps2 + other.eps2, self.eps12 + other.eps12,
+                        self.eps2 + other.eps2, self.eps12 + other.eps12, self._t,
                     )  # fmt: skip
             elif t is float or t is int:
-                return _floats(self.value + other, self.eps1, self.eps2, self.eps12)
+                return _floats(self.value + other, self.eps1, self.eps2, self.eps12, self._t)
         return binary_operator(np.add, self, other)
 
     def __radd__(self, other):
         if self._f and (type(other) is float or type(other) is int):
-            return _floats(other + self.value, self.eps1, self.eps2, self.eps12)
+            return _floats(other + self.value, self.eps1, self.eps2, self.eps12, self._t)
         return np.add(other, self)
 
     def __sub__(self, other):
         if self._f:
             t = type(other)
             if t is HyperDual:
-                if other._f:
+                if other._f and other._t is self._t:
                     return _floats(
                         self.value - other.value, self.eps1 - other.eps1,
-                        self.eps2 - other.eps2, self.eps12 - other.eps12,
+                        self.eps2 - other.eps2, self.eps12 - other.eps12, self._t,
                     )  # fmt: skip
             elif t is float or t is int:
-                return _floats(self.value - other, self.eps1, self.eps2, self.eps12)
+                return _floats(self.value - other, self.eps1, self.eps2, self.eps12, self._t)
         return binary_operator(np.subtract, self, other)
 
     def __rsub__(self, other):
         if self._f and (type(other) is float or type(other) is int):
-            return _floats(other - self.value, -self.eps1, -self.eps2, -self.eps12)
+            return _floats(other - self.value, -self.eps1, -self.eps2, -self.eps12, self._t)
         return np.subtract(other, self)
 
     def __mul__(self, other):
         if self._f:
             t = type(other)
             if t is HyperDual:
-                if other._f:
+                if other._f and other._t is self._t:
                     # the product rule written inline: the listed exception in _algebra
                     a1 = self.value
                     b1 = self.eps1
@@ -227,17 +233,26 @@ class HyperDual(ArrayNumber):
                         x._d1 = ""
                         x._d2 = ""
                         x._f = True
+                        x._t = self._t
                         return x
             elif t is float or t is int:
                 return _floats(
-                    self.value * other, self.eps1 * other, self.eps2 * other, self.eps12 * other
+                    self.value * other,
+                    self.eps1 * other,
+                    self.eps2 * other,
+                    self.eps12 * other,
+                    self._t,
                 )
         return binary_operator(np.multiply, self, other)
 
     def __rmul__(self, other):
         if self._f and (type(other) is float or type(other) is int):
             return _floats(
-                other * self.value, other * self.eps1, other * self.eps2, other * self.eps12
+                other * self.value,
+                other * self.eps1,
+                other * self.eps2,
+                other * self.eps12,
+                self._t,
             )
         return np.multiply(other, self)
 
@@ -246,16 +261,20 @@ class HyperDual(ArrayNumber):
         if self._f:
             t = type(other)
             if t is HyperDual:
-                if other._f and other.value:
+                if other._f and other._t is self._t and other.value:
                     r = _quotient(
                         self.value, self.eps1, self.eps2, self.eps12,
                         other.value, other.eps1, other.eps2, other.eps12,
                     )  # fmt: skip
                     if _no_nan(r):
-                        return _floats(*r)
+                        return _floats(*r, self._t)
             elif (t is float or t is int) and other:
                 return _floats(
-                    self.value / other, self.eps1 / other, self.eps2 / other, self.eps12 / other
+                    self.value / other,
+                    self.eps1 / other,
+                    self.eps2 / other,
+                    self.eps12 / other,
+                    self._t,
                 )
         return binary_operator(np.divide, self, other)
 
@@ -268,7 +287,7 @@ class HyperDual(ArrayNumber):
             if r is not None:
                 r = _chain(*r, self.eps1, self.eps2, self.eps12)
                 if _no_nan(r):
-                    return _floats(*r)
+                    return _floats(*r, self._t)
         return np.power(self, other)
 
     def __neg__(self):

@@ -57,8 +57,8 @@ def _points(rule):
 
 def _floats(x, parts):
     if len(parts) == 1:
-        return dual_new(float(x), float(parts[0]), "")
-    return hyper_new(float(x), *(float(p) for p in parts), "", "")
+        return dual_new(float(x), float(parts[0]), "", 0)
+    return hyper_new(float(x), *(float(p) for p in parts), "", "", 0)
 
 
 def _array(p):
@@ -70,10 +70,10 @@ def _array(p):
 
 def _arrays(x, parts):
     if len(parts) == 1:
-        return dual_new(np.array([x]), _array(parts[0]), "")
+        return dual_new(np.array([x]), _array(parts[0]), "", 0)
     b, c, d = parts
     eb = _array(b)
-    return hyper_new(np.array([x]), eb, eb if b == c else _array(c), _array(d), "", "")
+    return hyper_new(np.array([x]), eb, eb if b == c else _array(c), _array(d), "", "", 0)
 
 
 def _float_path(fn, *args):
