@@ -10,7 +10,12 @@ from . import (
     optimize,
 )
 from ._config import use_numba
-from ._errors import DerivativeLossError, NonDifferentiableError, UnsupportedFunctionError
+from ._errors import (
+    DerivativeLossError,
+    LeakedPerturbationError,
+    NonDifferentiableError,
+    UnsupportedFunctionError,
+)
 from ._sparse import SparsePlan, sparse_plan, sparsity
 from .drivers import (
     Derivatives,
@@ -22,6 +27,7 @@ from .drivers import (
     hvp,
     jacobian,
     jvp,
+    nth_derivative,
     second_derivative,
     value_and_derivatives,
     value_and_gradient,
@@ -197,6 +203,7 @@ __all__ = [
     "DerivativeLossError",
     "Dual",
     "HyperDual",
+    "LeakedPerturbationError",
     "NonDifferentiableError",
     "SparsePlan",
     "UnsupportedFunctionError",
@@ -217,6 +224,7 @@ __all__ = [
     "jacobian_of",
     "jvp",
     "jvp_of",
+    "nth_derivative",
     "optimize",
     "precompile",
     "second_derivative",

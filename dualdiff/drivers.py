@@ -210,6 +210,54 @@ def value_and_derivatives(f: Callable, *x, argnums=0, args=(), kwargs=None, has_
 _PARTS2 = ("value", "eps1", "eps12")
 
 
+def nth_derivative(f: Callable, x, n: int, *, args=(), kwargs=None):
+    """``f⁽ⁿ⁾(x)``, the ``n``-th derivative, exact, by nesting the drivers.
+
+    ``n = 0`` is ``f(x)``, 1 is :func:`derivative`, 2 :func:`second_derivative`; higher
+    orders nest them, ``f⁽ⁿ⁾ = (f⁽ⁿ⁻²⁾)''`` (tags keep the levels apart, see the module
+    docstring). Elementwise for arrays, with the conventions and checks of
+    :func:`derivative`; shaped like ``f(x)``. Each level doubles (a first derivative) or
+    quadruples (a second) the components every operation carries, so the cost grows as
+    ``2ⁿ``: meant for small ``n`` (up to 4 or 5), not for Taylor series.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x, *args, **kwargs)``, written with numpy.
+    x : scalar or array_like
+        The point.
+    n : int
+        The order, ``n >= 0``.
+    args, kwargs
+        Further arguments of f, not differentiated.
+
+    Returns
+    -------
+    float or ndarray
+        Shaped like ``f(x)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> nth_derivative(np.sin, 0.0, 3)
+    -1.0
+    >>> nth_derivative(lambda t: t**4, np.array([1.0, 2.0]), 4)
+    array([24., 24.])
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"nth_derivative: n must be an integer >= 0; got {n!r}")
+    kwargs = kwargs or {}
+    n = int(n)
+    if n == 0:
+        y = f(x, *args, **kwargs)
+        return float(y) if isinstance(y, np.ndarray | np.generic) and np.ndim(y) == 0 else y
+    if n == 1:
+        return derivative(f, x, args=args, kwargs=kwargs)
+    if n == 2:
+        return second_derivative(f, x, args=args, kwargs=kwargs)
+    return second_derivative(lambda t: nth_derivative(f, t, n - 2, args=args, kwargs=kwargs), x)
+
+
 # ------------------------------------------------------------------------ gradients
 
 
