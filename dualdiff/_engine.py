@@ -41,9 +41,9 @@ The three paths give the same values, infinities and nans (``tests/test_ieee_par
 Nested numbers
 --------------
 When derivatives nest, a component may itself be a dual number of lower tag (see
-:mod:`dualdiff._base`). Such an operand is never all floats and never reaches a kernel
-(:func:`_plain`): it takes the numpy path, whose rules and algebra recurse into the component
-through the numpy protocols.
+:mod:`dualdiff._base`). Such an operand is never all floats, and the kernel layer declines
+it (:func:`dualdiff._kernels.run`): it takes the numpy path, whose rules and algebra recurse
+into the component through the numpy protocols.
 """
 
 from __future__ import annotations

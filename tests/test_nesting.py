@@ -435,8 +435,12 @@ def test_nested_numbers_never_reach_the_kernels():
     x = np.linspace(0.2, 1.5, 7)
     with dd.use_numba(True, threshold=0, parallel_threshold=10**12):
         got = dd.derivative(lambda s: dd.derivative(lambda t: np.exp(s * t), x), 0.5)
+        # vector mode (the kernels' general layout) with nested components
+        x5 = np.array([0.3, -1.1, 0.8, 1.4, -0.2])
+        JG = dd.jacobian(lambda y: dd.gradient(rosenbrock, y), x5)
     # d/ds d/dt exp(s t) = exp(s t)(1 + s t)
     assert_rel(got, np.exp(0.5 * x) * (1 + 0.5 * x), RTOL)
+    assert_rel(JG, rosen_hess(x5), RTOL)
 
 
 def test_tags_do_not_touch_the_float_fast_paths():

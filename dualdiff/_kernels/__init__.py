@@ -90,7 +90,21 @@ def run(op, operands: tuple, labels: tuple, prm: float, parallel_threshold: int)
         result = _scalar_mode(op, operands, len(labels), prm, parallel_threshold)
         if result is not None:
             return result
+    if not _plain(operands):
+        return None
     return _general(op, operands, labels, prm, parallel_threshold)
+
+
+def _plain(operands) -> bool:
+    """Every component an ndarray or a Python float. When derivatives nest, a component may
+    be a dual number of lower tag, which no kernel takes (:func:`_scalar_mode` declines it as
+    it reads the components, at no extra cost; this check guards :func:`_general`)."""
+    for o in operands:
+        for q in o:
+            t = type(q)
+            if t is not _ndarray and t is not float:
+                return False
+    return True
 
 
 def _scalar_mode(op, operands, nparts, prm, parallel_threshold):
