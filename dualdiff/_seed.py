@@ -53,7 +53,7 @@ def as_input(x, name: str = "x"):
                 f"{name}: nested drivers on a complex dual number are not supported; "
                 "differentiate the real and imaginary parts as separate real inputs"
             )
-        return x.copy()
+        return _private(x)
     if isinstance(x, np.ndarray) and type(x).__module__.startswith("numpy.ma"):
         # differentiating at a masked array would silently drop the mask (f sees all data)
         raise TypeError(
@@ -77,6 +77,18 @@ def as_input(x, name: str = "x"):
     arr = arr.astype(dtype, copy=False).view()
     arr.flags.writeable = False
     return arr
+
+
+def _private(x):
+    """A dual number with its writeable arrays copied, nested numbers included (read-only
+    ones, such as seeds, are shared: item assignment copies those before writing)."""
+
+    def own(p, nt):
+        if isinstance(p, DualBase):
+            return _private(p)
+        return p.copy() if type(p) is np.ndarray and p.flags.writeable else p
+
+    return x._map(own)
 
 
 def basis(shape: tuple) -> np.ndarray:
@@ -263,7 +275,7 @@ class Inputs:
                     f"got {type(y).__name__}"
                 )
             y, aux = y
-            aux = strip(aux)
+            aux = strip(aux, self.tag)
         y = _stack_scalars(y)
         if not seeded:
             raise ValueError(f"{self.driver}: x has no leaves to differentiate")
@@ -483,12 +495,17 @@ def _stack_scalars(y):
     return y
 
 
-def strip(aux):
-    """Auxiliary output with every dual number replaced by its value (``.value``)."""
+def strip(aux, tag: int):
+    """Auxiliary output with every dual number of tag ``tag`` replaced by its value
+    (``.value``); numbers of an outer driver (lower tag) stay as they are."""
     leaves, tree = _tree.flatten(aux)
     if not any(isinstance(v, DualBase) for v in leaves):
         return aux
-    return _tree.unflatten(tree, [v.value if isinstance(v, DualBase) else v for v in leaves])
+    return _tree.unflatten(tree, [_strip(v, tag) for v in leaves])
+
+
+def _strip(v, tag: int):
+    return v.value if isinstance(v, DualBase) and v._t == tag else v
 
 
 # ------------------------------------------------------------------ batches

@@ -450,3 +450,25 @@ def test_tags_do_not_touch_the_float_fast_paths():
     seen = []
     assert dd.derivative(lambda t: seen.append(t * t) or t, 0.5) == 1.0
     assert seen[0]._f and seen[0]._t > 0  # a driver's own numbers: floats, its own tag
+
+
+def test_aux_keeps_an_outer_drivers_numbers():
+    # the inner aux holds x (an outer number): it must stay differentiable for the outer call
+    def outer(x):
+        d, aux = dd.derivative(lambda y: (y * x, x**2), 1.0, has_aux=True)
+        return d * aux  # x · x²
+
+    assert dd.derivative(outer, 2.0) == 12.0
+
+
+def test_item_assignment_in_the_inner_f_leaves_the_outer_number_alone():
+    def outer(x):
+        def inner(y):
+            y[0] = 0.0  # writes into the inner copy of x, not into the outer x
+            return np.sum(y * y)
+
+        z = x * 1.0  # an outer number with writeable arrays
+        return np.sum(dd.gradient(inner, z)) + np.sum(z**3)  # 2 x1 + 2 x2 + Σ x³
+
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(dd.gradient(outer, x), [3.0, 14.0, 29.0])
