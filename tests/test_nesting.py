@@ -472,3 +472,36 @@ def test_item_assignment_in_the_inner_f_leaves_the_outer_number_alone():
 
     x = np.array([1.0, 2.0, 3.0])
     np.testing.assert_array_equal(dd.gradient(outer, x), [3.0, 14.0, 29.0])
+
+
+def test_every_driver_nests_inside_derivative():
+    s0 = 0.7
+    X = np.array([[0.1, 0.2], [0.3, -0.4], [1.0, 0.5]])
+    # batches: ∇ of s Σ x² per row is 2 s x, d/ds 2 x; ∇² of s² Σ x³ is 6 s² diag(x), d/ds 12 s
+    g = dd.derivative(
+        lambda s: dd.gradient(lambda Y: s * np.sum(Y**2, axis=1), X, batch_axis=0), s0
+    )
+    assert_rel(g, 2 * X, RTOL)
+    H = dd.derivative(
+        lambda s: dd.hessian(lambda Y: s**2 * np.sum(Y**3, axis=1), X, batch_axis=0), s0
+    )
+    assert_rel(H, 2 * s0 * np.stack([np.diag(6 * r) for r in X]), RTOL)
+    # directions: d/ds [s cos(s x) v] and d/ds [s² e^{s x} v]
+    x, v = np.array([0.5, -1.0, 2.0]), np.array([1.0, 2.0, 3.0])
+    r = dd.derivative(lambda s: dd.jvp(lambda y: np.sin(s * y), x, v)[1], s0)
+    assert_rel(r, (np.cos(s0 * x) - s0 * x * np.sin(s0 * x)) * v, RTOL)
+    r = dd.derivative(lambda s: dd.hvp(lambda y: np.sum(np.exp(s * y)), x, v), s0)
+    assert_rel(r, (2 * s0 + s0**2 * x) * np.exp(s0 * x) * v, RTOL)
+    # structures and argnums
+    p = {"w": np.array([1.0, 2.0]), "b": 0.5}
+    r = dd.derivative(
+        lambda s: dd.gradient(lambda q: s * np.sum(q["w"] ** 2) + q["b"] * s**2, p), s0
+    )
+    assert_rel(r["w"], 2 * p["w"], RTOL)
+    assert r["b"] == pytest.approx(2 * s0, rel=RTOL)
+
+    def inner(t):  # ∇_(a, b) of a b t0 + t1 a at (2, 3): (3 t0 + t1, 2 t0), summed 5 t0 + t1
+        g = dd.gradient(lambda a, b: a * b * t[0] + t[1] * a, 2.0, 3.0, argnums=(0, 1))
+        return g[0] + g[1]
+
+    np.testing.assert_array_equal(dd.gradient(inner, np.array([1.0, 1.0])), [5.0, 1.0])
