@@ -1011,7 +1011,9 @@ def _numpy_value(res, value):
     if not isinstance(res, DualBase):
         return res
     parts = list(res._parts())
-    parts[0] = float(value) if np.ndim(value) == 0 else np.asarray(value)
+    if not isinstance(value, DualBase):  # (nested derivatives: the value is a number itself)
+        value = float(value) if np.ndim(value) == 0 else np.asarray(value)
+    parts[0] = value
     return res._from(parts)
 
 

@@ -505,3 +505,13 @@ def test_every_driver_nests_inside_derivative():
         return g[0] + g[1]
 
     np.testing.assert_array_equal(dd.gradient(inner, np.array([1.0, 1.0])), [5.0, 1.0])
+
+
+def test_linalg_of_nested_numbers_is_refused_clearly():
+    M = np.array([[2.0, 1.0], [0.5, 3.0]])
+    with pytest.raises(dd.UnsupportedFunctionError, match="nested derivatives"):
+        dd.derivative(lambda s: dd.derivative(lambda t: np.linalg.det(M * s * t), 1.0), 2.0)
+    # one level inside a driver keeps the driver's tag: d/dt det(M t) = 2 t det(M)
+    assert dd.derivative(lambda t: np.linalg.det(M * t), 1.5) == pytest.approx(
+        3.0 * np.linalg.det(M), rel=RTOL
+    )
