@@ -42,7 +42,9 @@ of lower tag is a *constant* of the other: it becomes a value or derivative comp
 result (:func:`top_number`, :meth:`DualBase.lift`). Components are therefore floats, float64
 arrays, or numbers of lower tag; the numpy path of the algebra works on all three, while the
 Python-float fast paths (``_f``) and the kernels take only floats and float64 arrays. A driver
-reads the parts of its own tag only, so its ``ε`` is never confused with an outer one.
+reads the parts of its own tag only, so its ``ε`` is never confused with an outer one. Code
+that builds a number from parts gives it the tag of the operands it comes from:
+``dual._new``/``hyperdual._new`` require it, ``_from`` and ``zeros_like_parts`` keep it.
 
 A tag is *live* while its driver call evaluates ``f`` (:data:`LIVE_TAGS`). A number whose
 tag is neither 0 nor live comes from a driver call that has returned (a perturbation that
