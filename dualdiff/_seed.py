@@ -101,7 +101,8 @@ def basis(shape: tuple) -> np.ndarray:
 
 def seed_elementwise(x, order: int, tag: int = 0):
     """``x + 1·ε`` (``x + 1·ε1 + 1·ε2``), tag ``tag``."""
-    if type(x) is float or type(x) is complex or not np.shape(x):  # 0-d (nesting: a number)
+    t = type(x)
+    if t is float or t is complex or (t is not np.ndarray and not np.shape(x)):  # 0-d number
         if order == 1:
             return _dual_new(x, 1.0, "", tag)
         return _hyper_new(x, 1.0, 1.0, 0.0, "", "", tag)
@@ -288,7 +289,8 @@ class Inputs:
         if type(y) is kind and y._t == seed._t:
             if not y._f:  # nested parts: none may come from a call that has returned
                 for p in y._parts():
-                    check_no_leak(p, seed._t, self.driver)
+                    if isinstance(p, DualBase):
+                        check_no_leak(p, seed._t, self.driver)
             return y
         if isinstance(y, DualBase):
             if y._t != seed._t:  # lower: an outer driver's; higher: leaked from a returned call
