@@ -98,6 +98,17 @@ def _scipy_sparse():
     return sp
 
 
+def _trace(trace, f, x, kind, args, kwargs):
+    """The pattern tracer on f; inside another driver's f, a TypeError (f met that driver's
+    numbers, which cannot be traced) is the nesting sparse= does not support."""
+    try:
+        return trace(f, x, hessian=kind == "hessian", args=args, kwargs=kwargs)
+    except TypeError:
+        if LIVE_TAGS:
+            raise UnsupportedFunctionError(_NESTED) from None
+        raise
+
+
 def _point(x) -> np.ndarray:
     if isinstance(x, DualBase):
         raise UnsupportedFunctionError(_NESTED)
@@ -319,7 +330,7 @@ def sparsity(
     from ._tracer import trace
 
     x = _point(x)
-    y, tr = trace(f, x, hessian=kind == "hessian", args=args, kwargs=kwargs)
+    y, tr = _trace(trace, f, x, kind, args, kwargs)
     if kind == "hessian":
         _scalar_output(y, "sparsity(kind='hessian')")
         return tr.hessian_pattern()
@@ -409,7 +420,7 @@ def sparse_plan(
         return SparsePlan(kind, x.shape, (m,), P, None, None, sp)
     from ._tracer import Tracer, trace
 
-    y, tr = trace(f, x, hessian=kind == "hessian", args=args, kwargs=kwargs)
+    y, tr = _trace(trace, f, x, kind, args, kwargs)
     if kind == "jacobian":
         out_shape = np.shape(y.value if isinstance(y, Tracer) else y)
         return SparsePlan(kind, x.shape, out_shape, _jacobian_pattern(y, n, sp), None, None, sp)

@@ -515,3 +515,16 @@ def test_linalg_of_nested_numbers_is_refused_clearly():
     assert dd.derivative(lambda t: np.linalg.det(M * t), 1.5) == pytest.approx(
         3.0 * np.linalg.det(M), rel=RTOL
     )
+
+
+def test_sparse_inside_nesting_is_refused_clearly():
+    x = np.array([0.5, 1.0, 1.5])
+    # f uses the outer variable s: a sparse result cannot hold its derivative
+    with pytest.raises(dd.UnsupportedFunctionError, match="sparse="):
+        dd.derivative(lambda s: dd.jacobian(lambda y: s * y**2, x, sparse=True).toarray(), 0.5)
+    # a dual x (an outer driver's number)
+    with pytest.raises(dd.UnsupportedFunctionError, match="sparse="):
+        dd.derivative(lambda s: dd.gradient(lambda y: np.sum(y**2), s * x, sparse=True), 0.5)
+    # not nested: sparse drivers keep working with their own tag
+    J = dd.jacobian(lambda y: y**2, x, sparse=True).toarray()
+    np.testing.assert_array_equal(J, np.diag(2 * x))
