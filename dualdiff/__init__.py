@@ -9,7 +9,7 @@ from . import (
     _linalg,  # noqa: F401  (registers np.linalg on dual numbers)
     optimize,
 )
-from ._config import use_numba
+from ._config import nan_safe, use_numba
 from ._errors import (
     DerivativeLossError,
     LeakedPerturbationError,
@@ -224,6 +224,7 @@ __all__ = [
     "jacobian_of",
     "jvp",
     "jvp_of",
+    "nan_safe",
     "nth_derivative",
     "optimize",
     "precompile",

@@ -1,4 +1,4 @@
-"""The switch between the numpy path and the compiled kernels, per thread and per context.
+"""Per-thread switches: the numpy path or the compiled kernels, and NaN-safe or raw IEEE zeros.
 
 An elementwise operation on dual numbers runs a compiled kernel (:mod:`dualdiff._kernels`) when
 kernels are enabled and the operation writes at least ``threshold`` elements (its largest
@@ -19,6 +19,10 @@ with the process defaults, which the environment sets (read once, at import):
 
 Any other value is ignored with one warning that names the variable and the accepted values.
 This module imports nothing heavy: ``import dualdiff`` never imports Numba.
+
+The second switch, :func:`nan_safe`, lives in a context variable of its own with the same
+per-thread semantics: whether a derivative part equal to zero absorbs an infinite or nan
+coefficient (the default, see :mod:`dualdiff._algebra`) or every product is plain IEEE.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ import math
 import os
 import warnings
 from typing import NamedTuple
+
+import numpy as np
 
 DEFAULT_THRESHOLD = 1_000
 """Smallest output (in elements) sent to a kernel. Once compiled, a kernel call is cheaper than
@@ -210,3 +216,89 @@ def use_numba(
 def _size(value) -> int:
     """A size; ``math.inf`` (never) becomes the largest int64."""
     return (1 << 63) - 1 if value == math.inf else int(value)
+
+
+# ---------------------------------------------------------------- NaN-safe zeros
+
+_NAN_SAFE: contextvars.ContextVar[bool] = contextvars.ContextVar("dualdiff_nan_safe", default=True)
+
+nan_safe_now = _NAN_SAFE.get
+"""``nan_safe_now()``: whether zero derivative parts absorb non-finite coefficients here."""
+
+
+class NanSafeSetting:
+    """The NaN-safe setting that was in force before a :func:`nan_safe` call.
+
+    Truthy when it was on; as a context manager it restores it on exit (in the calling
+    thread's context), so that ``with nan_safe(False): ...`` runs the block with raw IEEE
+    products.
+    """
+
+    __slots__ = ("enabled",)
+
+    def __init__(self, enabled: bool):
+        self.enabled = bool(enabled)
+
+    def __bool__(self) -> bool:
+        return self.enabled
+
+    def __enter__(self) -> NanSafeSetting:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _NAN_SAFE.set(self.enabled)
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, NanSafeSetting):
+            return NotImplemented
+        return self.enabled == other.enabled
+
+    def __hash__(self) -> int:
+        return hash(self.enabled)
+
+    def __repr__(self) -> str:
+        return f"NanSafeSetting(enabled={self.enabled})"
+
+
+def nan_safe(enabled: bool = True) -> NanSafeSetting:
+    """Whether a zero derivative part absorbs an infinite or nan chain-rule coefficient.
+
+    On (the default): in every product of the chain, product and quotient rules, a term whose
+    derivative factor is zero is zero, even where the other factor is ``inf`` or ``nan``
+    (``0·inf = 0``, ForwardDiff.jl's NaN-safe rule applied per direction), so a singular
+    partial stays in its own direction: the gradient of ``sqrt(x0) + x1**2`` at ``(0, 1)``
+    is ``(inf, 2)``. Off: every product is the plain IEEE one (``0·inf = nan``) and the same
+    gradient is ``(inf, nan)``. The rule also applies to zeros that are computed rather
+    than seeded, so ``sqrt(x - x)`` has derivative ``0`` (see :mod:`dualdiff._algebra`).
+
+    The change applies to the calling thread (and the context it runs in) only; the
+    Python-float, numpy and kernel paths all follow it.
+
+    Parameters
+    ----------
+    enabled : bool
+        ``True`` for NaN-safe zeros (the default), ``False`` for raw IEEE propagation.
+
+    Returns
+    -------
+    NanSafeSetting
+        The previous setting: truthy when it was on; usable as a context manager that
+        restores it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dualdiff as dd
+    >>> f = lambda t: np.sqrt(t[0]) + t[1] ** 2
+    >>> dd.gradient(f, np.array([0.0, 1.0]))
+    array([inf,  2.])
+    >>> with dd.nan_safe(False):
+    ...     g = dd.gradient(f, np.array([0.0, 1.0]))
+    >>> g
+    array([inf, nan])
+    """
+    if not isinstance(enabled, bool | np.bool_):
+        raise TypeError(f"nan_safe expects True or False, got {enabled!r}")
+    previous = NanSafeSetting(_NAN_SAFE.get())
+    _NAN_SAFE.set(bool(enabled))
+    return previous

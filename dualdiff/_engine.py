@@ -27,16 +27,22 @@ The three paths give the same values, infinities and nans (``tests/test_ieee_par
   ``math.exp(1000.0)``); the Python-float path then runs the numpy rule on ``np.float64``.
   Python floats never divide here: a divisor is made an ``np.float64`` first (:func:`_ieee`),
   so ``1 / Dual(0.0, 1.0)`` is ``inf`` with numpy's sign rules, never ZeroDivisionError.
+- *NaN-safe zeros* (the default, :func:`dualdiff.nan_safe`): a derivative part equal to zero
+  absorbs an infinite or nan coefficient (the rule and its reasons: :mod:`dualdiff._algebra`).
+  The rule can change a result only where the plain product is ``nan``, so every path
+  computes plainly first: the numpy path checks the derivative parts of its result once
+  (:func:`dualdiff._algebra.has_nan`) and only then computes again with the NaN-safe
+  operators (:func:`_numpy_unary`, :func:`binary`, :func:`_scale`, :func:`contract`); the
+  Python-float fast paths send a ``nan`` part here; the kernels test per element.
 - *Structural zeros on Python floats* (the listed exception for this path). Python floats
   carry no mark of a seed, so on the float path a derivative part equal to ``0.0`` is taken
   as structurally zero, as the drivers' ``ZERO`` seed is on arrays (see
   :func:`dualdiff._algebra.filled`): a coefficient ``inf`` or ``nan`` times it gives ``0``,
   not ``nan``. This is what makes ``second_derivative(np.sqrt, 0.0)`` equal the array
-  path's ``-inf`` (the float seed's ``eps12`` is ``0.0``). It differs from the numpy path
-  only where a *computed* derivative part is exactly zero and meets an infinite coefficient
-  (``sqrt(x - x)``: float path ``0``, which is the true derivative; numpy path ``nan``).
-  Results can differ from plain IEEE products only where those give ``nan``, so the fast
-  paths compute plainly and come here (:func:`structural`) only when a part is ``nan``.
+  path's ``-inf`` (the float seed's ``eps12`` is ``0.0``). With NaN-safe zeros on, this is
+  the rule every path follows anyway; with them off (raw IEEE) it differs from the numpy
+  path only where a *computed* derivative part is exactly zero and meets an infinite
+  coefficient (``sqrt(x - x)``: float path ``0``, numpy path ``nan``).
 
 Nested numbers
 --------------
@@ -51,8 +57,21 @@ from __future__ import annotations
 import numpy as np
 
 from . import _algebra as alg
-from ._algebra import ADD, POWER, PRODUCT, QUOTIENT, SUBTRACT, ZERO, filled, is_complex, py_scalar
-from ._config import current
+from ._algebra import (
+    ADD,
+    DV,
+    POWER,
+    PRODUCT,
+    QUOTIENT,
+    SUBTRACT,
+    ZERO,
+    all_finite,
+    filled,
+    has_nan,
+    is_complex,
+    py_scalar,
+)
+from ._config import current, nan_safe_now
 from ._rules import power_const
 from ._scalar_path import SCALAR_UNARY, scalar_power
 
@@ -127,7 +146,8 @@ def _kernel(op, operands, labels, prm=0.0):
     if size < settings.threshold or size == 0:
         return None
     kernels = _KERNELS[0] if _KERNELS else _load_kernels()
-    return kernels.run(op, operands, labels, prm, settings.parallel_threshold)
+    raw = not nan_safe_now()
+    return kernels.run(op, operands, labels, prm, settings.parallel_threshold, raw)
 
 
 _KERNELS: list = []
@@ -142,10 +162,30 @@ def _load_kernels():
     return _kernels
 
 
-def _chain(f0, f1, f2, x, labels):
+def _chain(f0, f1, f2, x, labels, P=alg.emul):
     if len(x) == 2:
-        return alg.dual_chain(f0, f1, x[1], labels[1])
-    return alg.hyper_chain(f0, f1, f2, x[1], x[2], x[3], labels[1], labels[2])
+        return alg.dual_chain(f0, f1, x[1], labels[1], P)
+    return alg.hyper_chain(f0, f1, f2, x[1], x[2], x[3], labels[1], labels[2], P)
+
+
+def _redo(r: tuple, coefficients, labels: tuple) -> bool:
+    """Whether the NaN-safe rule may change the plain result ``r``: for a Dual in vector mode
+    a coefficient is not finite (the check ``k`` times smaller), else a part of ``r`` is nan.
+    ``coefficients``: every factor of the Dual algebra's products that is not a derivative
+    part (None: check ``r``). See :mod:`dualdiff._algebra`."""
+    if not nan_safe_now():
+        return False
+    if coefficients is not None and len(labels) == 2 and labels[1]:
+        return not all_finite(coefficients)
+    return has_nan(r[1:])
+
+
+def _numpy_unary(f0, f1, f2, x, labels):
+    """The chain rule on arrays: plainly, and again NaN-safe if that may differ."""
+    r = _chain(f0, f1, f2, x, labels)
+    if _redo(r, (f1,), labels):
+        r = _chain(f0, f1, f2, x, labels, alg.safe_emul)
+    return finish(r)
 
 
 def unary(rule, x: tuple, labels: tuple) -> tuple:
@@ -170,7 +210,7 @@ def unary(rule, x: tuple, labels: tuple) -> tuple:
         if k is not None:
             return k
     with np.errstate(all="ignore"):
-        return finish(_chain(*rule.fn(_ieee(x[0]), order), x, labels))
+        return _numpy_unary(*rule.fn(_ieee(x[0]), order), x, labels)
 
 
 def elementwise(rule, x: tuple, labels: tuple) -> tuple:
@@ -198,7 +238,7 @@ def power(x: tuple, c: float, labels: tuple) -> tuple:
         if k is not None:
             return k
     with np.errstate(all="ignore"):
-        return finish(_chain(*power_const(_ieee(x[0]), c, order), x, labels))
+        return _numpy_unary(*power_const(_ieee(x[0]), c, order), x, labels)
 
 
 def binary(op, x: tuple, y: tuple, labels: tuple) -> tuple:
@@ -220,34 +260,40 @@ def binary(op, x: tuple, y: tuple, labels: tuple) -> tuple:
         if k is not None:
             return k
     with np.errstate(all="ignore"):
-        return finish(_numpy_binary(op, x, y, xd, yd, labels))
+        r = _numpy_binary(op, x, y, xd, yd, labels)
+        # the products' coefficients: the values, the quotient q = a1/a2 (finite q: no zero
+        # or nan divisor either), a binary rule's (not at hand: check r)
+        coefficients = (x[0], y[0]) if op is PRODUCT else (r[0],) if op is QUOTIENT else None
+        if _redo(r, coefficients, labels):
+            r = _numpy_binary(op, x, y, xd, yd, labels, alg.safe_emul, alg.safe_div)
+        return finish(r)
 
 
-def _numpy_binary(op, x, y, xd, yd, labels):
+def _numpy_binary(op, x, y, xd, yd, labels, P=alg.emul, D=alg.ediv):
     hyper = len(labels) == 4
     d1, d2 = (labels[1], labels[2]) if hyper else (labels[1], "")
     if op is PRODUCT:
         if hyper:
-            return alg.hyper_product(x, y, d1, d2)
-        return alg.dual_product(x[0], x[1], y[0], y[1], d1)
+            return alg.hyper_product(x, y, d1, d2, P)
+        return alg.dual_product(x[0], x[1], y[0], y[1], d1, P)
     if op is QUOTIENT:
         y = (_ieee(y[0]),) + y[1:]  # IEEE division by zero, also for Python floats
         if not xd:  # c / y: c lifted with zero derivative parts
             x = _lift(x[0], y, labels)
         if hyper:
-            return alg.hyper_quotient(x, y, d1, d2)
-        return alg.dual_quotient(x[0], x[1], y[0], y[1], d1)
+            return alg.hyper_quotient(x, y, d1, d2, P, D)
+        return alg.dual_quotient(x[0], x[1], y[0], y[1], d1, P, D)
     order = 2 if hyper else 1
     if xd and yd:
         f = op.fn(_ieee(x[0]), _ieee(y[0]), order)
         if hyper:
-            return alg.hyper_binary_chain(*f, x, y, d1, d2)
-        return alg.dual_binary_chain(f[0], f[1], f[2], x[1], y[1], d1)
+            return alg.hyper_binary_chain(*f, x, y, d1, d2, P)
+        return alg.dual_binary_chain(f[0], f[1], f[2], x[1], y[1], d1, P)
     if xd:
         f, fx, _, fxx, _, _ = op.fn(_ieee(x[0]), y[0], order)
-        return _chain(f, fx, fxx, x, labels)
+        return _chain(f, fx, fxx, x, labels, P)
     f, _, fy, _, _, fyy = op.fn(x[0], _ieee(y[0]), order)
-    return _chain(f, fy, fyy, y, labels)
+    return _chain(f, fy, fyy, y, labels, P)
 
 
 def _lift(c, like: tuple, labels: tuple) -> tuple:
@@ -264,19 +310,39 @@ def _lift(c, like: tuple, labels: tuple) -> tuple:
 
 
 def _scale(x, y, divide: bool) -> tuple:
-    """``x * c``, ``c * y`` or ``x / c``: every component scaled alike."""
+    """``x * c``, ``c * y`` or ``x / c``: every component scaled alike (a zero derivative
+    part stays zero where ``c`` is infinite or nan, or zero for ``/``: NaN-safe zeros)."""
     d, c = (x, y[0]) if len(x) > 1 else (y, x[0])
     shared = len(d) == 4 and d[1] is d[2]
     out = []
     with np.errstate(all="ignore"):
+        # a zero part over c, or times c, can be nan only where 1/c, or c, is not finite
+        safe = nan_safe_now() and _needs_safe_scale(c, divide)
         for i, p in enumerate(d):
             if shared and i == 2:
                 out.append(out[1])
                 continue
             nt = np.ndim(p) - np.ndim(d[0]) if i else 0
             cc = alg.expand(c, "y" * nt) if nt else c
-            out.append(_ieee(p) / cc if divide else cc * p)
+            if i and safe:
+                r = alg.safe_div(_ieee(p), cc, "") if divide else alg.safe_emul(cc, "", p, "", DV)
+            else:
+                r = _ieee(p) / cc if divide else cc * p
+            out.append(r)
     return finish(tuple(out))
+
+
+def _needs_safe_scale(c, divide: bool) -> bool:
+    """Whether ``p * c`` (``p / c``) can be nan where ``p`` is zero: ``c`` infinite or nan
+    (zero or nan). Object and complex constants take the plain product."""
+    if type(c) is float or type(c) is int:
+        return (c == 0 or c != c) if divide else not c - c == 0
+    if type(c) is np.ndarray:
+        if c.dtype.kind not in "biuf":
+            return False
+    elif not isinstance(c, np.integer | np.floating):
+        return False
+    return not all_finite((np.divide(1.0, c) if divide else np.asarray(c, dtype=float),))
 
 
 def _linear(op, x, y, xd, yd) -> tuple:
@@ -306,6 +372,34 @@ def _linear(op, x, y, xd, yd) -> tuple:
 def contract(x: tuple, y: tuple, labels: tuple, P) -> tuple:
     """The product rule with the elementwise product replaced by the contraction ``P``
     (matmul, dot, einsum; see :mod:`dualdiff._functions`). Both operands dual."""
+    r = _contract(x, y, labels, P)
+    if _redo(r, (x[0], y[0]), labels):
+        r = _contract(x, y, labels, alg.safe(P))
+    return finish(r)
+
+
+def _contract(x, y, labels, P):
     if len(labels) == 4:
-        return finish(alg.hyper_product(x, y, labels[1], labels[2], P))
-    return finish(alg.dual_product(x[0], x[1], y[0], y[1], labels[1], P))
+        return alg.hyper_product(x, y, labels[1], labels[2], P)
+    return alg.dual_product(x[0], x[1], y[0], y[1], labels[1], P)
+
+
+def contract_constant(x: tuple, labels: tuple, c, P, constant_first: bool) -> tuple:
+    """``P(c, x)`` or ``P(x, c)`` for a dual operand ``x`` and a constant array ``c``: every
+    component contracted alike (NaN-safe: a zero derivative entry drops its term)."""
+    shared = len(x) == 4 and x[1] is x[2]
+
+    def each(P):
+        out = []
+        for i, (p, lab) in enumerate(zip(x, labels)):
+            if shared and i == 2:
+                out.append(out[1])
+            elif constant_first:
+                out.append(P(c, "", p, lab, DV if i else 0))
+            else:
+                out.append(P(p, lab, c, "", alg.DU if i else 0))
+        return out
+
+    if nan_safe_now() and not all_finite((c,)):  # else no zero entry can meet inf or nan
+        return finish(tuple(each(alg.safe(P))))
+    return finish(tuple(each(P)))

@@ -739,7 +739,9 @@ def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
     ``sqrt'(0)·0 = inf·0 = nan``). A second derivative ``eps12[i, j]`` is ``0`` when the
     deviations stay zero along direction ``i`` or along ``j``. Where the deviations are zero
     but their derivative parts are not (``std([x0, x1])`` at ``x0 == x1``: ``|x0 - x1|/2``),
-    std has a kink and the derivative stays ``nan``.
+    std has a kink and the derivative is ``nan``, set here: NaN-safe zeros alone would give
+    ``sqrt'(0)·0 = 0`` there, the variance's derivative being a computed zero
+    (:mod:`dualdiff._algebra`).
     """
     var, dev, axes = _variance(a, axis, ddof, keepdims, kwargs.get("where"))
     res = np.sqrt(var)
@@ -759,8 +761,8 @@ def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
             still[1][..., None, :] if d1 and d2 else _alg.expand(still[1], d1)
         )
     for i in range(1, len(parts)):
-        mask = _alg.expand(flat, labels[i]) & still[i - 1]
-        p = np.where(mask, 0.0, parts[i])
+        at = _alg.expand(flat, labels[i])
+        p = np.where(at & still[i - 1], 0.0, np.where(at, np.nan, parts[i]))
         parts[i] = p if np.ndim(p) else scalar_component(p)
     if res._shares_eps():
         parts[2] = parts[1]
@@ -803,10 +805,11 @@ def _dir_letters(*specs: str) -> dict:
 
 
 def _contraction(spec_x: str, spec_y: str, spec_out: str):
-    """The product operator ``P(u, du, v, dv)`` of :mod:`dualdiff._algebra` for an einsum."""
+    """The product operator ``P(u, du, v, dv, z)`` of :mod:`dualdiff._algebra` for an einsum
+    (plain: ``z`` is ignored; :func:`dualdiff._algebra.safe` makes it NaN-safe)."""
     letters = _dir_letters(spec_x, spec_y, spec_out)
 
-    def P(u, du, v, dv):
+    def P(u, du, v, dv, z=0):
         lu = "".join(letters[c] for c in du)
         lv = "".join(letters[c] for c in dv)
         lo = "".join(letters[c] for c in sorted(du + dv))  # y before z
@@ -823,20 +826,15 @@ def contract(spec_x: str, spec_y: str, spec_out: str, x, y):
         return x._from(engine.contract(x._parts(), y._parts(), x._labels(), P))
     if xd:  # a constant operand, complex or real, as the ufuncs lift it
         c = _const(y)
-        return _finish(x._map(lambda p, nt: P(p, _nt_labels(nt), c, "")))
+        return _finish(x._from(engine.contract_constant(x._parts(), x._labels(), c, P, False)))
     c = _const(x)
-    return _finish(y._map(lambda p, nt: P(c, "", p, _nt_labels(nt))))
+    return _finish(y._from(engine.contract_constant(y._parts(), y._labels(), c, P, True)))
 
 
 def _const(c):
     """A constant factor of a contraction, lifted as the ufuncs lift it (a float, complex or
     array), or a number of lower tag (nesting) as it is."""
     return c if isinstance(c, DualBase) else as_float_component(c, "operand")
-
-
-def _nt_labels(nt: int) -> str:
-    """Distinct direction labels for a component with ``nt`` direction axes."""
-    return "yz"[:nt]
 
 
 def _matmul_spec(nx: int, ny: int):

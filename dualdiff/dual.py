@@ -205,12 +205,16 @@ class Dual(ArrayNumber):
                         x._t = self._t
                         return x
             elif t is float or t is int:
-                return _floats(self.value * other, self.dual * other, self._t)
+                d = self.dual * other
+                if d == d:  # else inf·0: the engine decides (NaN-safe zeros)
+                    return _floats(self.value * other, d, self._t)
         return binary_operator(np.multiply, self, other)
 
     def __rmul__(self, other):
         if self._f and (type(other) is float or type(other) is int):
-            return _floats(other * self.value, other * self.dual, self._t)
+            d = other * self.dual
+            if d == d:
+                return _floats(other * self.value, d, self._t)
         return np.multiply(other, self)
 
     # Division by zero raises in Python; the engine divides by np.float64 (IEEE inf/nan).
@@ -226,7 +230,9 @@ class Dual(ArrayNumber):
                         x._d, x._f, x._t = "", True, self._t
                         return x
             elif (t is float or t is int) and other:
-                return _floats(self.value / other, self.dual / other, self._t)
+                d = self.dual / other
+                if d == d:  # else 0/nan: the engine decides (NaN-safe zeros)
+                    return _floats(self.value / other, d, self._t)
         return binary_operator(np.divide, self, other)
 
     def __rtruediv__(self, other):

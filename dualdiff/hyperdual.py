@@ -236,24 +236,16 @@ class HyperDual(ArrayNumber):
                         x._t = self._t
                         return x
             elif t is float or t is int:
-                return _floats(
-                    self.value * other,
-                    self.eps1 * other,
-                    self.eps2 * other,
-                    self.eps12 * other,
-                    self._t,
-                )
+                r = (self.value * other, self.eps1 * other, self.eps2 * other, self.eps12 * other)
+                if _no_nan(r):  # else inf·0: the engine decides (NaN-safe zeros)
+                    return _floats(*r, self._t)
         return binary_operator(np.multiply, self, other)
 
     def __rmul__(self, other):
         if self._f and (type(other) is float or type(other) is int):
-            return _floats(
-                other * self.value,
-                other * self.eps1,
-                other * self.eps2,
-                other * self.eps12,
-                self._t,
-            )
+            r = (other * self.value, other * self.eps1, other * self.eps2, other * self.eps12)
+            if _no_nan(r):
+                return _floats(*r, self._t)
         return np.multiply(other, self)
 
     # Division by zero raises in Python; the engine divides by np.float64 (IEEE inf/nan).
@@ -269,13 +261,9 @@ class HyperDual(ArrayNumber):
                     if _no_nan(r):
                         return _floats(*r, self._t)
             elif (t is float or t is int) and other:
-                return _floats(
-                    self.value / other,
-                    self.eps1 / other,
-                    self.eps2 / other,
-                    self.eps12 / other,
-                    self._t,
-                )
+                r = (self.value / other, self.eps1 / other, self.eps2 / other, self.eps12 / other)
+                if _no_nan(r):  # else 0/nan: the engine decides (NaN-safe zeros)
+                    return _floats(*r, self._t)
         return binary_operator(np.divide, self, other)
 
     def __rtruediv__(self, other):

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+import dualdiff as dd
 
 settings.register_profile(
     "ci",
@@ -34,3 +37,11 @@ def pytest_make_parametrize_id(config, val, argname):
     if callable(val) and isinstance(name, str):
         return name
     return None
+
+
+@pytest.fixture
+def kernels():
+    """Kernels for every size, on one thread (shared by the modules that compile kernels:
+    each compiled kernel costs about a second in CI, so tests reuse the same few)."""
+    with dd.use_numba(True, threshold=0, parallel_threshold=10**12):
+        yield

@@ -305,20 +305,30 @@ def _quiet(fn, *args):
 
 
 @pytest.mark.parametrize("make", SEEDED, ids=["dual", "hyper"])
-def test_mean_of_empty_is_nan(make):
-    """``Σ x / n`` with ``n = 0``: ``0/0``, numpy's nan, in every part."""
+@pytest.mark.parametrize("safe", [True, False], ids=["nan_safe", "raw"])
+def test_mean_of_empty_is_nan(make, safe):
+    """``Σ x / n`` with ``n = 0``: ``0/0``, numpy's nan, in the value. The derivative parts
+    are ``0/0`` too: ``0`` with NaN-safe zeros (a zero derivative part over a zero value),
+    nan in raw IEEE mode."""
     x = make(1.0)
-    for r in (
-        _quiet(lambda: np.mean(np.stack([x, x])[:0])),
-        _quiet(lambda: np.mean(make(np.zeros((0, 3))), axis=0)),
-    ):
-        for p in r._parts():
-            assert np.all(np.isnan(p)), r
+    with dd.nan_safe(safe):
+        results = (
+            _quiet(lambda: np.mean(np.stack([x, x])[:0])),
+            _quiet(lambda: np.mean(make(np.zeros((0, 3))), axis=0)),
+        )
+    for r in results:
+        assert np.all(np.isnan(r.value)), r
+        for p in r._parts()[1:]:
+            assert np.all(np.isnan(p) if not safe else np.asarray(p) == 0.0), r
 
 
 def test_mean_of_empty_inside_drivers():
-    g = _quiet(dd.gradient, lambda v: np.mean(v[:0]), np.array([1.0, 2.0]))
+    g = _quiet(dd.value_and_gradient, lambda v: np.mean(v[:0]), np.array([1.0, 2.0]))
     d = _quiet(dd.derivative, lambda t: np.mean(np.stack([t])[:0]), 1.0)
+    assert math.isnan(g.value) and g.gradient.tolist() == [0.0, 0.0] and d == 0.0
+    with dd.nan_safe(False):
+        g = _quiet(dd.gradient, lambda v: np.mean(v[:0]), np.array([1.0, 2.0]))
+        d = _quiet(dd.derivative, lambda t: np.mean(np.stack([t])[:0]), 1.0)
     assert np.all(np.isnan(g)) and math.isnan(d)
 
 
@@ -336,7 +346,11 @@ def test_var_with_ddof_at_least_n(ddof):
     h = _quiet(dd.hessian, lambda t: np.var(t, ddof=ddof), x)
     assert h.tolist() == [[INF, -INF], [-INF, INF]]
     same = _quiet(dd.value_and_gradient, lambda t: np.var(t, ddof=ddof), np.array([1.0, 1.0]))
-    assert math.isnan(same.value) and np.all(np.isnan(same.gradient))  # 0/0
+    # 0/0 in the value; the gradient 2·dev_i/0 = 0/0 is 0 (NaN-safe zeros), nan raw
+    assert math.isnan(same.value) and same.gradient.tolist() == [0.0, 0.0]
+    with dd.nan_safe(False):
+        raw = _quiet(dd.gradient, lambda t: np.var(t, ddof=ddof), np.array([1.0, 1.0]))
+    assert np.all(np.isnan(raw))
 
 
 @pytest.mark.parametrize("ddof", [2, 3])
@@ -370,11 +384,15 @@ def test_std_where_the_variance_is_identically_zero(f, x, grad, hess):
         assert _quiet(dd.hessian, f, x).tolist() == hess
 
 
-def test_std_at_a_kink_stays_nan():
-    """``std([x0, x1]) = |x0 - x1|/2`` has no derivative at ``x0 == x1``."""
-    with warnings.catch_warnings():
+@pytest.mark.parametrize("safe", [True, False], ids=["nan_safe", "raw"])
+def test_std_at_a_kink_stays_nan(safe):
+    """``std([x0, x1]) = |x0 - x1|/2`` has no derivative at ``x0 == x1`` (np.std says so
+    itself: NaN-safe zeros alone would give 0 there)."""
+    with warnings.catch_warnings(), dd.nan_safe(safe):
         warnings.simplefilter("ignore", RuntimeWarning)
         assert np.all(np.isnan(dd.gradient(np.std, np.array([1.0, 1.0]))))
+        assert np.all(np.isnan(dd.hessian(np.std, np.array([1.0, 1.0]))))
+        assert math.isnan(dd.derivative(lambda t: np.std(np.stack([t, 2.0 * t])), 0.0))
 
 
 @pytest.mark.parametrize("make", SEEDED, ids=["dual", "hyper"])

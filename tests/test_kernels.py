@@ -43,13 +43,6 @@ CORE_BINARY = {
 }
 
 
-@pytest.fixture
-def kernels():
-    """Kernels for every size, on one thread."""
-    with dd.use_numba(True, threshold=0, parallel_threshold=10**12):
-        yield
-
-
 class _Heavy(dict):
     """A cost table in which every kernel is known and heavy: every call takes threads."""
 

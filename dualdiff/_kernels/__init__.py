@@ -82,17 +82,18 @@ _ndarray = np.ndarray
 _empty = np.empty
 
 
-def run(op, operands: tuple, labels: tuple, prm: float, parallel_threshold: int):
-    """``op`` on ``operands`` by a kernel: the result's components, or None (numpy path)."""
+def run(op, operands: tuple, labels: tuple, prm: float, parallel_threshold: int, raw=False):
+    """``op`` on ``operands`` by a kernel: the result's components, or None (numpy path).
+    ``raw``: the raw-IEEE variant (``dualdiff.nan_safe(False)``), else the NaN-safe one."""
     if op.__class__ is not AlgebraOp and op.fn.__module__ != _RULES_MODULE:
         return None
     if not labels[-1]:
-        result = _scalar_mode(op, operands, len(labels), prm, parallel_threshold)
+        result = _scalar_mode(op, operands, len(labels), prm, parallel_threshold, raw)
         if result is not None:
             return result
     if not _plain(operands):
         return None
-    return _general(op, operands, labels, prm, parallel_threshold)
+    return _general(op, operands, labels, prm, parallel_threshold, raw)
 
 
 def _plain(operands) -> bool:
@@ -107,7 +108,7 @@ def _plain(operands) -> bool:
     return True
 
 
-def _scalar_mode(op, operands, nparts, prm, parallel_threshold):
+def _scalar_mode(op, operands, nparts, prm, parallel_threshold, raw):
     """The common case, kept short: scalar mode, every component a C-contiguous float64
     array of one shape (or a seed). None sends the call to :func:`_general`."""
     shape = None
@@ -140,7 +141,7 @@ def _scalar_mode(op, operands, nparts, prm, parallel_threshold):
                 return None
             vals.append(id(q))
     template = _TEMPLATE_OF[nparts, len(operands)]
-    key = (template, op, flags)
+    key = (template, op, flags + abi.IEEE if raw else flags)
     fn = _KERNELS.get(key) or registry.get(*key)
     if fn is None:
         return None
@@ -171,7 +172,7 @@ _TEMPLATE_OF = {(p, m): abi.template(p, m) for p in (2, 4) for m in (1, 2)}
 _PACK = {name: abi.scalar_packer(name) for name in abi.TEMPLATES}
 
 
-def _general(op, operands: tuple, labels: tuple, prm: float, parallel_threshold: int):
+def _general(op, operands: tuple, labels: tuple, prm: float, parallel_threshold: int, raw):
     """Any layout: broadcasting, constants, strided views, vector mode."""
     nparts = len(labels)
     dual_first = len(operands[0]) > 1
@@ -241,7 +242,7 @@ def _general(op, operands: tuple, labels: tuple, prm: float, parallel_threshold:
             args.append(obj)
             args.extend(strides)
     template = abi.template(nparts, len(operands))
-    fn = registry.get(template, op, "".join(flags))
+    fn = registry.get(template, op, "".join(flags) + (abi.IEEE if raw else ""))
     if fn is None:
         return None
     args[2] = int(shared)

@@ -43,6 +43,11 @@ TEMPLATES = {
 }
 """Loop template -> (components per number, operands)."""
 
+IEEE = "-ieee"
+"""Suffix of a kernel's flags (the seeds of its derivative inputs, ``A``/``O``/``Z``) for its
+raw-IEEE variant (``dualdiff.nan_safe(False)``): the NaN-safe kernels are the default and the
+common set; a raw variant is compiled the first time it is used."""
+
 DATA_OFFSET = ctypes.sizeof(ctypes.c_ssize_t) + ctypes.sizeof(ctypes.c_void_p)
 """Bytes from an ndarray object's address to its ``data`` pointer (``ob_refcnt``, ``ob_type``)."""
 

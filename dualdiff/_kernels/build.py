@@ -52,11 +52,13 @@ def _coefficients(J, template: str, op, order: int):
     return J.jit(coef)
 
 
-def _combine(J, template: str, op):
+def _combine(J, template: str, op, safe: bool):
     """The per-direction algebra of a kernel: the functions of :mod:`dualdiff._algebra` with
     the product operator ``P`` a scalar product and no direction labels (``0``), so the
-    arithmetic, and the order of every sum, is that of the numpy path."""
-    alg, P, F = J.alg, J.mul4, J.as_float
+    arithmetic, and the order of every sum, is that of the numpy path. ``safe``: ``P`` and the
+    division ``D`` are the NaN-safe ones (a zero derivative factor absorbs, per element)."""
+    alg, F = J.alg, J.as_float
+    P, D = (J.safe_mul4, J.safe_div) if safe else (J.mul4, J.div)
     if template == "dual_unary":
         chain = alg["dual_chain"]
 
@@ -82,7 +84,7 @@ def _combine(J, template: str, op):
         fn = alg["dual_quotient"]
 
         def combine(A, a1, b1, a2, b2):
-            t = fn(a1, b1, a2, b2, 0)
+            t = fn(a1, b1, a2, b2, 0, P, D)
             return F(t[0]), F(t[1])
 
     elif template == "dual_binary":
@@ -103,7 +105,7 @@ def _combine(J, template: str, op):
         fn = alg["hyper_quotient"]
 
         def combine(A, a1, b1, c1, d1, a2, b2, c2, d2):
-            t = fn((a1, b1, c1, d1), (a2, b2, c2, d2), 0, 0)
+            t = fn((a1, b1, c1, d1), (a2, b2, c2, d2), 0, 0, P, D)
             return F(t[0]), F(t[1]), F(t[2]), F(t[3])
 
     else:
@@ -306,12 +308,14 @@ _COMPILED: list = []  # keeps compiled code alive for in-process use
 
 def compile_kernel(template: str, op, flags: str):
     """Compile the kernel of ``op`` (a rule object or an :class:`AlgebraOp`) for ``template``
-    and ``flags`` with Numba; returns its ``cfunc`` (kept alive for the process)."""
+    and ``flags`` (the seeds, then :data:`abi.IEEE` for the raw-IEEE variant) with Numba;
+    returns its ``cfunc`` (kept alive for the process)."""
     J = support()
     order = 2 if template.startswith("hyper") else 1
+    seeds = flags.removesuffix(abi.IEEE)
     coef = _coefficients(J, template, op, order)
-    combine = _combine(J, template, op)
-    readers = [{"Z": J.read_zero, "O": J.read_one}.get(f, J.read) for f in flags]
+    combine = _combine(J, template, op, safe=seeds == flags)
+    readers = [{"Z": J.read_zero, "O": J.read_one}.get(f, J.read) for f in seeds]
     kernel = _TEMPLATES[template](J, coef, combine, *readers)
     cfunc = J.numba.cfunc(abi.numba_signature(J.types), error_model="numpy")(kernel)
     _COMPILED.append(cfunc)

@@ -11,6 +11,12 @@ matters where ``f1`` is infinite (``sqrt'(0)``). Kernels reproduce this with a N
 ``StructuralZero``, whose arithmetic is that of ``emul`` and ``_add`` on the seed (``0·u`` is
 zero, ``0 + u`` is ``u``); the algebra runs on it unchanged.
 
+NaN-safe zeros (:mod:`dualdiff._algebra`). A kernel's product operator ``P`` and division
+``D`` are either the plain ones or, by default, the NaN-safe ones: ``t = u·v``, then ``0``
+where ``t`` is nan and a derivative factor (``z``) is zero; ``num/den`` likewise with ``num``
+zero. A compare and a select per product, which LLVM keeps vectorised. The raw-IEEE variant
+of a kernel (:data:`dualdiff._kernels.abi.IEEE` in its flags) is compiled on first use.
+
 The places where a kernel evaluates a rule's numpy call differently from numpy are listed in
 :data:`KERNEL_FORMULAS`, each with its reason; the test suite checks them against the numpy
 path and mpmath.
@@ -80,6 +86,8 @@ def support():
 
     def z(t):
         return isinstance(t, StructuralZeroType)
+
+    isz = z
 
     def num(t):
         return isinstance(t, (types.Float, types.Integer, StructuralZeroType))
@@ -197,8 +205,48 @@ def support():
         e2[i] = t[2]
 
     @jit
-    def mul4(u, du, v, dv):  # the algebra's product operator P for scalars
+    def mul4(u, du, v, dv, z):  # the algebra's product operator P for scalars
         return u * v
+
+    def safe_product(u, v, z):
+        """``u·v``, or ``0`` where that is nan and a derivative factor (``z``) is zero."""
+
+    @overload(safe_product)
+    def _safe_product(u, v, z):
+        if isz(u) or isz(v):
+            return lambda u, v, z: STRUCTURAL_ZERO
+
+        def impl(u, v, z):
+            t = u * v
+            if t != t and ((z & 1 and u == 0.0) or (z & 2 and v == 0.0)):
+                return 0.0
+            return t
+
+        return impl
+
+    @jit
+    def safe_mul4(u, du, v, dv, z):  # the NaN-safe product operator
+        return safe_product(u, v, z)
+
+    def safe_quotient(num, den):
+        """``num/den``, or ``0`` where that is nan and ``num`` (a derivative part) is zero."""
+
+    @overload(safe_quotient)
+    def _safe_quotient(num, den):
+        if isz(num):
+            return lambda num, den: STRUCTURAL_ZERO
+
+        def impl(num, den):
+            t = num / den
+            if t != t and num == 0.0:
+                return 0.0
+            return t
+
+        return impl
+
+    @jit
+    def safe_div(num, den, dirs):
+        return safe_quotient(num, den)
 
     @jit
     def add2(p, q):
@@ -289,6 +337,9 @@ def support():
         put3=put3,
         put4=put4,
         mul4=mul4,
+        safe_mul4=safe_mul4,
+        div=rebind(_algebra.ediv, seen, base),
+        safe_div=safe_div,
         add2=add2,
         as_float=jit(lambda v: as_float(v)),
         rule=lambda fn: rebind(fn, seen, base),
