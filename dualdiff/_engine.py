@@ -75,7 +75,16 @@ from ._config import current, nan_safe_now
 from ._rules import power_const
 from ._scalar_path import SCALAR_UNARY, scalar_power
 
-__all__ = ["unary", "elementwise", "binary", "power", "contract", "finish", "structural"]
+__all__ = [
+    "unary",
+    "elementwise",
+    "binary",
+    "parametric",
+    "power",
+    "contract",
+    "finish",
+    "structural",
+]
 
 _Z = filled(ZERO, ())
 """A 0-d structural zero: what a Python-float ``0.0`` derivative part becomes on this path."""
@@ -220,6 +229,18 @@ def elementwise(rule, x: tuple, labels: tuple) -> tuple:
         x = structural(x)
     with np.errstate(all="ignore"):
         return finish(_chain(*rule.fn(_ieee(x[0]), order), x, labels))
+
+
+def parametric(rule, args: tuple, i: int, labels: tuple) -> tuple:
+    """``rule.ufunc(*args)`` for a :class:`~dualdiff._rules.ParametricRule`: ``args[i]`` is
+    the dual operand, the others are parameters (constants as given, integers kept). The
+    chain rule in ``args[i]`` alone; numpy path only (kernels have no parametric rules)."""
+    x = args[i]
+    if _all_floats(x):
+        x = structural(x)
+    vals = args[:i] + (_ieee(x[0]),) + args[i + 1 :]
+    with np.errstate(all="ignore"):
+        return finish(_chain(*rule.fn(*vals, order=len(x) >> 1), x, labels))
 
 
 def power(x: tuple, c: float, labels: tuple) -> tuple:

@@ -33,7 +33,7 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
     if method == "__call__" and not kwargs and ufunc not in _ufuncs.CONTRACTION_UFUNCS:
         return _ufuncs.call_ufunc(ufunc, inputs)  # the common case, first
     out = kwargs.pop("out", None)
-    name = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+    name = _ufuncs.ufunc_name(ufunc) + ("" if method == "__call__" else f".{method}")
     if out is not None and not any(isinstance(x, DualBase) for x in inputs):
         # only out is dual: the plain result, lifted into it with zero derivative parts
         return write_out(getattr(ufunc, method)(*inputs, **kwargs), out, name)
@@ -41,7 +41,7 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
         bad = {k: v for k, v in kwargs.items() if not (k == "dtype" and v in (None, float))}
         if bad:
             raise UnsupportedFunctionError(
-                f"np.{ufunc.__name__} with keyword(s) {sorted(bad)} is not supported on dual "
+                f"{name} with keyword(s) {sorted(bad)} is not supported on dual "
                 "numbers; call it without them (use np.where to select elements)"
             )
         if ufunc in _ufuncs.PREDICATE_UFUNCS:

@@ -56,8 +56,29 @@ class BinaryRule(NamedTuple):
     domain: tuple[tuple[float, float], tuple[float, float]]
 
 
+class ParametricRule(NamedTuple):
+    """A ufunc of ``n`` inputs differentiated in one of them, ``args[wrt]``, the others being
+    parameters: ``fn(*args, order=2) -> (f0, f1, f2)``, derivatives in ``args[wrt]``.
+
+    For an order that is an integer (``jn(n, x)``, ``eval_legendre(n, x)``) or a parameter
+    whose derivative has no closed form in scipy (``jv`` in its order ``v``, ``betainc`` in
+    ``a`` and ``b``). A parameter given as a dual number with non-zero derivative parts is an
+    error (:mod:`dualdiff._ufuncs`), never a silent zero. ``names`` are the arguments' names
+    (for messages), ``domain`` one ``(lo, hi)`` per argument (where tests sample) and
+    ``integers`` the positions that only take integers.
+    """
+
+    ufunc: Callable
+    fn: Callable
+    domain: tuple
+    wrt: int
+    names: tuple
+    integers: tuple = ()
+
+
 UNARY_RULES: dict = {}
 BINARY_RULES: dict = {}
+PARAMETRIC_RULES: dict = {}
 
 
 def unary(ufunc, domain=(-10.0, 10.0), table=None):
@@ -75,6 +96,21 @@ def binary(ufunc, domain=((-10.0, 10.0), (-10.0, 10.0)), table=None):
 
     def register(fn):
         (BINARY_RULES if table is None else table)[ufunc] = BinaryRule(ufunc, fn, domain)
+        return fn
+
+    return register
+
+
+def parametric(ufunc, names: str, domain, integers=(), table=None):
+    """Register ``fn`` as the parametric rule of ``ufunc``; ``names`` like ``"v, x*"``: the
+    argument names in order, ``*`` marking the one differentiated."""
+    args = tuple(n.strip() for n in names.split(","))
+    wrt = next(i for i, n in enumerate(args) if n.endswith("*"))
+    args = tuple(n.rstrip("*") for n in args)
+
+    def register(fn):
+        rule = ParametricRule(ufunc, fn, tuple(domain), wrt, args, tuple(integers))
+        (PARAMETRIC_RULES if table is None else table)[ufunc] = rule
         return fn
 
     return register

@@ -23,7 +23,7 @@ from . import _engine as engine
 from ._algebra import ADD, PRODUCT, QUOTIENT, SUBTRACT, is_complex
 from ._base import DualBase, _finish, as_float_component, operand_roles
 from ._errors import UnsupportedFunctionError
-from ._rules import BINARY_RULES, UNARY_RULES, complex_rule
+from ._rules import BINARY_RULES, PARAMETRIC_RULES, UNARY_RULES, complex_rule
 
 LINEAR_UFUNCS = frozenset({np.add, np.subtract, np.negative, np.positive, np.conjugate})
 """Act on every component alike."""
@@ -91,15 +91,25 @@ the others without a complex rule have no complex loop in numpy."""
 _special_loaded = False
 
 
-def _special_tables():
-    """Merge the scipy.special rules once scipy.special has been imported by someone."""
+def _special_tables(force: bool = False) -> bool:
+    """Merge the scipy.special rules once scipy.special has been imported by someone (or,
+    with ``force``, import it now if scipy is installed: :func:`dualdiff.supported_functions`).
+    Returns whether the rules are loaded."""
     global _special_loaded
-    if not _special_loaded and "scipy.special" in sys.modules:
-        from ._rules_special import SPECIAL_BINARY_RULES, SPECIAL_UNARY_RULES
-
+    if not _special_loaded and (force or "scipy.special" in sys.modules):
+        try:
+            from ._rules_special import (
+                SPECIAL_BINARY_RULES,
+                SPECIAL_PARAMETRIC_RULES,
+                SPECIAL_UNARY_RULES,
+            )
+        except ImportError:  # scipy is not installed
+            return False
         UNARY_RULES.update(SPECIAL_UNARY_RULES)
         BINARY_RULES.update(SPECIAL_BINARY_RULES)
+        PARAMETRIC_RULES.update(SPECIAL_PARAMETRIC_RULES)
         _special_loaded = True
+    return _special_loaded
 
 
 def _rule(table: dict, ufunc):
@@ -121,6 +131,24 @@ def _constant(c):
     return c if isinstance(c, DualBase) else as_float_component(c, "operand")
 
 
+_PRIVATE_SPECIAL = {"_zeta": "zeta", "_riemann_zeta": "zeta"}
+"""scipy.special ufuncs that scipy calls from a public function of another name."""
+
+
+def ufunc_name(ufunc) -> str:
+    """The name a user wrote: ``np.exp``, ``scipy.special.jv`` (messages only)."""
+    name = ufunc.__name__
+    if getattr(np, name, None) is ufunc:
+        return f"np.{name}"
+    special = sys.modules.get("scipy.special")
+    if special is not None:
+        if getattr(special, name, None) is ufunc:
+            return f"scipy.special.{name}"
+        if name in _PRIVATE_SPECIAL:
+            return f"scipy.special.{_PRIVATE_SPECIAL[name]}"
+    return f"the ufunc {name}"
+
+
 def _unsupported(ufunc):
     reason = UNSUPPORTED_UFUNCS.get(ufunc, "it has no derivative rule in dualdiff")
     if getattr(np, ufunc.__name__, None) is not ufunc:  # np.frompyfunc's, or a library's
@@ -130,7 +158,8 @@ def _unsupported(ufunc):
             "function with numpy operations instead"
         )
     return UnsupportedFunctionError(
-        f"np.{ufunc.__name__} is not supported on dual numbers: {reason}"
+        f"{ufunc_name(ufunc)} is not supported on dual numbers: {reason} "
+        "(dualdiff.supported_functions() lists what is)"
     )
 
 
@@ -140,7 +169,12 @@ def call_ufunc(ufunc, inputs):
         return ufunc(*(real_of(x) for x in inputs))
     if ufunc.nin == 1:
         return _unary(ufunc, inputs[0])
-    return _binary(ufunc, *inputs)
+    if ufunc.nin == 2 and ufunc not in PARAMETRIC_RULES:
+        return _binary(ufunc, *inputs)
+    rule = _rule(PARAMETRIC_RULES, ufunc)
+    if rule is None:
+        raise _unsupported(ufunc)
+    return _parametric(rule, inputs)
 
 
 def _complex_unsupported(ufunc):
@@ -152,7 +186,7 @@ def _complex_unsupported(ufunc):
             else "it has no complex derivative rule in dualdiff"
         )
     return UnsupportedFunctionError(
-        f"np.{ufunc.__name__} is not supported on complex dual numbers: {reason}"
+        f"{ufunc_name(ufunc)} is not supported on complex dual numbers: {reason}"
     )
 
 
@@ -222,7 +256,52 @@ def _binary(ufunc, x, y):
         else:
             op = _rule(BINARY_RULES, ufunc)
             if op is None:
+                rule = PARAMETRIC_RULES.get(ufunc)  # loaded by _rule above where scipy is
+                if rule is not None:
+                    return _parametric(rule, (x, y))
                 raise _unsupported(ufunc)
     if not yd and ufunc in POWER_UFUNCS and type(yp[0]) in (float, complex):  # 0-d constant
         return proto._from(engine.power(xp, yp[0], proto._labels()))
     return proto._from(engine.binary(op, xp, yp, proto._labels()))
+
+
+def _parameter(rule, j: int, p):
+    """Parameter ``j`` of a parametric rule as a constant: numbers and arrays as given
+    (integers stay integers: ``eval_hermite`` takes only those), a dual number by its value
+    if its derivative parts are zero, and an error otherwise (no silent zero derivative)."""
+    if isinstance(p, DualBase):
+        if any(np.any(q) for q in p._parts()[1:]):
+            what = "an integer order" if j in rule.integers else "scipy has no closed form for it"
+            name = rule.names[j]
+            raise UnsupportedFunctionError(
+                f"{ufunc_name(rule.ufunc)}({', '.join(rule.names)}) has no derivative with "
+                f"respect to {name} in dualdiff ({what}), and {name} was given as a dual "
+                f"number that carries a derivative; it is differentiable in "
+                f"{rule.names[rule.wrt]} only. Pass {name} as a plain number ({name}.value "
+                "if it does not depend on the variables being differentiated)."
+            )
+        return p.value
+    if type(p) is float or type(p) is int:
+        return p
+    arr = np.asarray(p)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{ufunc_name(rule.ufunc)}: parameter {rule.names[j]} must be real numeric with dual "
+            f"numbers, got dtype {arr.dtype}"
+        )
+    return arr
+
+
+def _parametric(rule, inputs):
+    """``rule.ufunc(*inputs)`` differentiated in ``inputs[rule.wrt]`` only."""
+    i = rule.wrt
+    x = inputs[i]
+    if any(isinstance(p, DualBase) and is_complex(p.value) for p in inputs):
+        raise _complex_unsupported(rule.ufunc)
+    args = tuple(p if k == i else _parameter(rule, k, p) for k, p in enumerate(inputs))
+    if not isinstance(x, DualBase):  # only parameters were dual, with zero derivative parts
+        proto = next(p for p in inputs if isinstance(p, DualBase))
+        value = as_float_component(rule.ufunc(*args), "result")
+        return proto.zeros_like_parts(value)
+    parts = args[:i] + (x._parts(),) + args[i + 1 :]
+    return x._from(engine.parametric(rule, parts, i, x._labels()))
