@@ -280,8 +280,8 @@ def _parameter(rule, j: int, p):
                 f"{rule.names[rule.wrt]} only. Pass {name} as a plain number ({name}.value "
                 "if it does not depend on the variables being differentiated)."
             )
-        return p.value
-    if type(p) is float or type(p) is int:
+        p = p.value
+    if type(p) is int or (type(p) is float and j not in rule.integers):
         return p
     arr = np.asarray(p)
     if arr.dtype.kind not in "biuf":
@@ -289,6 +289,8 @@ def _parameter(rule, j: int, p):
             f"{ufunc_name(rule.ufunc)}: parameter {rule.names[j]} must be real numeric with dual "
             f"numbers, got dtype {arr.dtype}"
         )
+    if j in rule.integers and arr.dtype.kind == "f" and np.all(arr == np.trunc(arr)):
+        arr = arr.astype(np.int64)  # an integral float order, as scipy's integer loops take
     return arr
 
 
