@@ -154,21 +154,26 @@ def supported_functions() -> dict:
     """The numpy ufuncs and functions that dual numbers support, by category.
 
     Every name listed works on :class:`Dual` and :class:`HyperDual`; anything else raises
-    :class:`UnsupportedFunctionError`. scipy.special's ufuncs are listed once scipy has been
-    imported (their rules are loaded with it). The documentation's page "numpy functions on
-    dual numbers" (``docs/functions.md``) classifies every public callable of numpy and
-    ``np.linalg`` as handled, value-only or refused, with the reason.
+    :class:`UnsupportedFunctionError`. Where scipy is installed this imports scipy.special to
+    list its ufuncs (``import dualdiff`` itself does not import scipy). The documentation's
+    page "numpy functions on dual numbers" (``docs/functions.md``) classifies every public
+    callable of numpy and ``np.linalg`` as handled, value-only or refused, with the reason.
 
     Returns
     -------
     dict of str to list of str
-        Sorted names under six keys: ``"ruled ufuncs"`` (a derivative rule each: ``exp``,
-        ``arctan2``, ...), ``"linear ufuncs"`` (``add``, ``negative``, ...), ``"product
-        ufuncs"`` (the product and quotient rules: ``multiply``, ``divide``, ...),
-        ``"locally constant ufuncs"`` (zero derivative: ``floor``, ``sign``, ...),
-        ``"predicates"`` (act on the value: ``less``, ``isfinite``, ...) and ``"functions"``
+        Sorted names under eight keys: ``"ruled ufuncs"`` (numpy ufuncs with a derivative
+        rule each: ``exp``, ``arctan2``, ...), ``"linear ufuncs"`` (``add``, ``negative``,
+        ...), ``"product ufuncs"`` (the product and quotient rules: ``multiply``, ``divide``,
+        ...), ``"locally constant ufuncs"`` (zero derivative: ``floor``, ``sign``, ...),
+        ``"predicates"`` (act on the value: ``less``, ``isfinite``, ...), ``"functions"``
         (numpy functions: ``sum``, ``einsum``, ``where``, ...; numpy.linalg's as
-        ``linalg.solve``, ``linalg.eigh``, ...).
+        ``linalg.solve``, ``linalg.eigh``, ...), ``"scipy.special ufuncs"``
+        (``erf``, ``gammaln``, ``jv``, ``betainc``, ...; empty without scipy; those with
+        parameters, such as ``jv(v, x)``, are differentiable in ``x`` only) and ``"scipy
+        equivalents"`` (scipy functions that convert with ``np.asarray``, as
+        ``scipy.special.logsumexp``, whose dual-aware version is in :mod:`dualdiff.scipy`
+        under the same path).
 
     Examples
     --------
@@ -176,19 +181,28 @@ def supported_functions() -> dict:
     >>> supported = dd.supported_functions()
     >>> list(supported)  # doctest: +NORMALIZE_WHITESPACE
     ['ruled ufuncs', 'linear ufuncs', 'product ufuncs', 'locally constant ufuncs',
-     'predicates', 'functions']
+     'predicates', 'functions', 'scipy.special ufuncs', 'scipy equivalents']
     >>> "log1p" in supported["ruled ufuncs"], "einsum" in supported["functions"]
     (True, True)
+    >>> "scipy.stats.norm.logpdf" in supported["scipy equivalents"]
+    True
     """
-    from . import _functions, _rules, _ufuncs
+    from . import _equivalents, _functions, _rules, _ufuncs
 
+    special = _ufuncs.special_ufunc_names()
+    core = {
+        u for u, r in (_rules.UNARY_RULES | _rules.BINARY_RULES).items()
+        if r.fn.__module__ == _rules.__name__
+    }  # fmt: skip
     return {
-        "ruled ufuncs": sorted(u.__name__ for u in _rules.UNARY_RULES | _rules.BINARY_RULES),
+        "ruled ufuncs": sorted(u.__name__ for u in core),
         "linear ufuncs": sorted(u.__name__ for u in _ufuncs.LINEAR_UFUNCS),
         "product ufuncs": sorted(u.__name__ for u in _ufuncs.ALGEBRA_UFUNCS),
         "locally constant ufuncs": sorted(u.__name__ for u in _ufuncs.LOCALLY_CONSTANT_UFUNCS),
         "predicates": sorted(u.__name__ for u in _ufuncs.PREDICATE_UFUNCS),
         "functions": sorted({_function_name(f) for f in _functions.HANDLED_FUNCTIONS}),
+        "scipy.special ufuncs": special,
+        "scipy equivalents": sorted(_equivalents.EQUIVALENTS),
     }
 
 

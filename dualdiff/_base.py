@@ -61,7 +61,13 @@ import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
 from ._algebra import is_complex, py_scalar
-from ._errors import FILL_IDIOM, DerivativeLossError, LeakedPerturbationError, loss_message
+from ._errors import (
+    FILL_IDIOM,
+    DerivativeLossError,
+    LeakedPerturbationError,
+    conversion_context,
+    loss_message,
+)
 
 _TAG_COUNTER = itertools.count(1)
 
@@ -480,8 +486,9 @@ class DualBase(NDArrayOperatorsMixin):
         raise DerivativeLossError(loss_message("an index"))
 
     def __array__(self, dtype=None, copy=None):
-        # numpy calls this for np.asarray(d), np.array([d1, d2]) and a[i:j] = d (an array d)
-        raise DerivativeLossError(loss_message("a numpy array") + " " + FILL_IDIOM)
+        # numpy calls this for np.asarray(d), np.array([d1, d2]) and a[i:j] = d (an array d);
+        # the message says where (and, inside a library, which function and its equivalent)
+        raise DerivativeLossError(loss_message("a numpy array") + " " + conversion_context())
 
     def __bool__(self):
         if self.shape:

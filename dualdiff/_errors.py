@@ -180,3 +180,97 @@ FILL_IDIOM = (
     "dual x (or np.zeros(n, like=x)), then out[i] = value; or collect the values in a list "
     "and use np.stack([...])."
 )
+
+
+_OWN = ("numpy", "dualdiff")
+"""Packages whose frames are the conversion machinery, not the code that asked for it."""
+
+
+def _module(frame) -> str:
+    return frame.f_globals.get("__name__", "") or ""
+
+
+def _top(frame) -> str:
+    return _module(frame).partition(".")[0]
+
+
+def _public_name(frame) -> str:
+    """``scipy.special.logsumexp``, ``scipy.stats.norm.pdf``: the name a user calls a frame's
+    function by (private modules dropped; a scipy distribution method by its ``name``)."""
+    parts = []
+    for p in _module(frame).split("."):
+        if p.startswith("_"):
+            break
+        parts.append(p)
+    code = frame.f_code
+    qual = getattr(code, "co_qualname", code.co_name)
+    if "." in qual and "<" not in qual:
+        obj = frame.f_locals.get("self")
+        name = getattr(obj, "name", None)
+        if not isinstance(name, str):
+            name = getattr(getattr(obj, "dist", None), "name", None)
+        if isinstance(name, str):
+            return ".".join(parts + [name, code.co_name])
+    return ".".join(parts + [qual])
+
+
+def _where(frame) -> str:
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def _is_library(frame) -> bool:
+    """Installed code (site-packages, the standard library), as opposed to the user's own."""
+    import sysconfig
+
+    name = frame.f_code.co_filename
+    paths = sysconfig.get_paths()
+    return any(name.startswith(paths[k]) for k in ("purelib", "platlib", "stdlib") if k in paths)
+
+
+def conversion_context(depth: int = 2) -> str:
+    """Where a dual number is being converted to a plain array, for the error message.
+
+    Walks the Python stack from the caller of ``__array__`` (``depth`` frames up): the first
+    frame outside numpy and dualdiff is where the conversion was asked for; if that is an
+    installed library, its outermost frame is the function the user called, and
+    :data:`dualdiff._equivalents.EQUIVALENTS` may name a dual-aware equivalent. Runs only when
+    raising.
+    """
+    import sys
+
+    from ._equivalents import EQUIVALENTS
+
+    try:
+        frame = sys._getframe(depth)
+    except ValueError:
+        return FILL_IDIOM
+    while frame is not None and _top(frame) in _OWN:
+        frame = frame.f_back
+    if frame is None:
+        return FILL_IDIOM
+    site = frame
+    if not _is_library(site) or _top(site) in ("", "__main__"):
+        code = site.f_code
+        return (
+            f"The conversion (np.asarray, np.array or alike) happened at {_where(site)}, in "
+            f"{getattr(code, 'co_qualname', code.co_name)}. " + FILL_IDIOM
+        )
+    package = _top(site)
+    entry = site
+    while entry.f_back is not None and _top(entry.f_back) == package:
+        entry = entry.f_back
+    public = _public_name(entry)
+    caller = entry.f_back
+    called = f", called from {_where(caller)}" if caller is not None else ""
+    text = (
+        f"{public} converted its argument to a plain numpy array (at {_where(site)}{called}), "
+        "which drops the derivative. "
+    )
+    equivalent = EQUIVALENTS.get(public)
+    if equivalent is not None:
+        return text + f"Use {equivalent} instead: it works on dual numbers."
+    return text + (
+        f"dualdiff has no dual-aware version of {public}: write that step with numpy "
+        "functions and ufuncs on the dual number (dualdiff.supported_functions() lists them; "
+        "dualdiff.scipy has equivalents of common scipy functions)."
+    )

@@ -112,6 +112,26 @@ def _special_tables(force: bool = False) -> bool:
     return _special_loaded
 
 
+def special_ufunc_names() -> list:
+    """Sorted public scipy.special names with a rule (aliases such as ``psi``/``digamma``
+    each listed; ``zeta`` by the ufunc it calls). Loads the table, importing scipy.special;
+    empty without scipy."""
+    if not _special_tables(force=True):
+        return []
+    import scipy.special as sc
+
+    from ._rules_special import (
+        SPECIAL_BINARY_RULES,
+        SPECIAL_PARAMETRIC_RULES,
+        SPECIAL_UNARY_RULES,
+    )
+
+    ruled = {id(u) for u in SPECIAL_UNARY_RULES | SPECIAL_BINARY_RULES | SPECIAL_PARAMETRIC_RULES}
+    names = {n for n in dir(sc) if not n.startswith("_") and id(getattr(sc, n)) in ruled}
+    names |= {public for private, public in _PRIVATE_SPECIAL.items() if private in dir(sc._ufuncs)}
+    return sorted(names)
+
+
 def _rule(table: dict, ufunc):
     rule = table.get(ufunc)
     if rule is None and not _special_loaded:
