@@ -212,6 +212,15 @@ def _function_name(f) -> str:
     return ("linalg." if module == "numpy.linalg" else "") + f.__name__
 
 
+def __getattr__(name: str):
+    """``dd.scipy`` imported on first use: it imports scipy, which ``import dualdiff`` does not."""
+    if name == "scipy":
+        import importlib
+
+        return importlib.import_module(".scipy", __name__)
+    raise AttributeError(f"module 'dualdiff' has no attribute {name!r}")
+
+
 __all__ = [
     "Derivatives",
     "DerivativeLossError",
@@ -242,6 +251,7 @@ __all__ = [
     "nth_derivative",
     "optimize",
     "precompile",
+    "scipy",
     "second_derivative",
     "second_derivative_of",
     "sparse_plan",

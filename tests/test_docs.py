@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import codeop
 import doctest
+import importlib
+import importlib.util
 import re
 from pathlib import Path
 
@@ -94,5 +96,11 @@ def test_api_reference_lists_every_public_name():
     }
     if "dualdiff.optimize" in _documented(rst, "automodule"):
         documented.add("optimize")
+    if "dualdiff.scipy" in _documented(rst, "automodule"):
+        documented.add("scipy")
     assert set(dualdiff.__all__) - documented == set()
     assert set(dualdiff.optimize.__all__) - documented == set()
+    if importlib.util.find_spec("scipy") is not None:
+        dscipy = importlib.import_module("dualdiff.scipy")
+        assert set(dscipy.special.__all__) - documented == set()
+        assert set(dscipy.stats.__all__) - documented == set()

@@ -240,8 +240,6 @@ def multigammaln(a, d):
     >>> import scipy.special as sc
     >>> import dualdiff as dd
     >>> from dualdiff.scipy.special import multigammaln
-    >>> bool(abs(dd.Dual(23.5, 1.0).value - 23.5) == 0.0)
-    True
     >>> r = multigammaln(dd.Dual(23.5, 1.0), 10)
     >>> bool(abs(r.value - sc.multigammaln(23.5, 10)) < 1e-12)
     True
