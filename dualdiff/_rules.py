@@ -66,6 +66,11 @@ class ParametricRule(NamedTuple):
     error (:mod:`dualdiff._ufuncs`), never a silent zero. ``names`` are the arguments' names
     (for messages), ``domain`` one ``(lo, hi)`` per argument (where tests sample) and
     ``integers`` the positions that only take integers.
+
+    This is dualdiff's n-ary rule: every scipy.special ufunc of three or four inputs with a
+    closed-form derivative has it in one argument only. A ufunc differentiable in several of
+    three or more arguments (Carlson's ``elliprf``) would need an n-ary chain rule in
+    :mod:`dualdiff._algebra`; none is written until a rule needs it.
     """
 
     ufunc: Callable

@@ -847,9 +847,12 @@ def _hyp1f1(a, b, x, order=2):
 
 
 def _lower(n, k):
-    """``n - k`` clamped at 0 (scipy returns nan for some negative degrees), and where
-    ``n >= k``: the derivative of a polynomial of lower degree is 0."""
-    return np.maximum(n - k, 0), n >= k
+    """``(n - k, where)`` for the derivative identities below: at an integer degree ``n < k``
+    the derivative of a polynomial of lower degree is 0 (and scipy returns nan for some
+    negative degrees, so ``n - k`` is clamped at 0 there); at a non-integer degree (scipy's
+    hypergeometric continuation) the identities hold as they are."""
+    integer = n == np.floor(n)
+    return np.where(integer, np.maximum(n - k, 0), n - k), (n >= k) | ~integer
 
 
 def _gegenbauer_rule(n, alpha, x, order):

@@ -385,3 +385,24 @@ PARAMETRIC_IDS = [c.__name__.removeprefix("check_parametric_") for c in PARAMETR
 def test_special_parametric_rule(ufunc, check):
     _reference(ufunc)
     check(SPECIAL_PARAMETRIC_RULES[ufunc])
+
+
+@pytest.mark.parametrize(
+    ("ufunc", "mp_fn"),
+    [
+        (sc.eval_legendre, mp.legendre),
+        (sc.eval_chebyt, mp.chebyt),
+        (sc.eval_gegenbauer, lambda n, t: mp.gegenbauer(n, mp.mpf("0.7"), t)),
+    ],
+    ids=["legendre", "chebyt", "gegenbauer"],
+)
+@pytest.mark.parametrize("n", [0.5, 2.5])
+def test_orthogonal_polynomials_at_non_integer_degree(ufunc, mp_fn, n):
+    """scipy continues these to non-integer degrees; the derivative identities hold there too
+    (no clamping to zero below degree 1 as for integer degrees)."""
+    args = (n, 0.7) if ufunc is sc.eval_gegenbauer else (n,)
+    r = ufunc(*args, dd.HyperDual(0.3, 1.0, 1.0, 0.0))
+    with mp.workdps(MP_DPS):
+        f1 = float(mp.diff(lambda t: mp_fn(mp.mpf(n), t), mp.mpf("0.3")))
+        f2 = float(mp.diff(lambda t: mp_fn(mp.mpf(n), t), mp.mpf("0.3"), 2))
+    np.testing.assert_allclose([r.eps1, r.eps12], [f1, f2], rtol=1e-12)
