@@ -406,6 +406,7 @@ def _spence(x, order=2):
 def _expn(n, x, order=2):
     # E_n' = -E_{n-1}, E_n'' = E_{n-2}, with E_0 = e^-x/x, E_{-1} = e^-x (x + 1)/x²,
     # E_{-2} = e^-x (x² + 2x + 2)/x³
+    n = np.trunc(n).astype(np.int64)  # scipy truncates a non-integer n (with a warning)
     e = np.exp(-x) / x
     em = [e, e * (x + 1.0) / x, e * ((x + 2.0) * x + 2.0) / (x * x)]  # E_0, E_-1, E_-2
 
@@ -687,7 +688,7 @@ def _yv(v, x, order=2):
 
 @_p(sc.yn, "n, x*", ((0, 5), (0.5, 20.0)), integers=(0,))
 def _yn(n, x, order=2):
-    f, f1, f2 = _bessel(sc.yv, n, x, order, -1.0)
+    f, f1, f2 = _bessel(sc.yv, np.trunc(n), x, order, -1.0)  # scipy truncates n
     return sc.yn(n, x), f1, f2
 
 
@@ -704,7 +705,7 @@ def _kv(v, x, order=2):
 
 @_p(sc.kn, "n, x*", ((0, 5), (0.5, 10.0)), integers=(0,))
 def _kn(n, x, order=2):
-    f, f1, f2 = _bessel(sc.kv, n, x, order, 1.0)
+    f, f1, f2 = _bessel(sc.kv, np.trunc(n), x, order, 1.0)  # scipy truncates n
     return sc.kn(n, x), -f1, f2
 
 

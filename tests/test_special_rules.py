@@ -406,3 +406,19 @@ def test_orthogonal_polynomials_at_non_integer_degree(ufunc, mp_fn, n):
         f1 = float(mp.diff(lambda t: mp_fn(mp.mpf(n), t), mp.mpf("0.3")))
         f2 = float(mp.diff(lambda t: mp_fn(mp.mpf(n), t), mp.mpf("0.3"), 2))
     np.testing.assert_allclose([r.eps1, r.eps12], [f1, f2], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("ufunc", "mp_fn"), [(sc.yn, mp.bessely), (sc.kn, mp.besselk), (sc.expn, mp.expint)]
+)
+def test_integer_orders_truncated_as_scipy_does(ufunc, mp_fn):
+    """yn, kn, expn truncate a non-integer order (scipy warns): the derivative follows the
+    value, the function of order 2."""
+    with pytest.warns(RuntimeWarning, match="truncated"):
+        want = ufunc(2.7, 3.0)
+    r = ufunc(2.7, dd.HyperDual(3.0, 1.0, 1.0, 0.0))
+    with mp.workdps(MP_DPS):
+        f1 = float(mp.diff(lambda t: mp_fn(2, t), mp.mpf(3)))
+        f2 = float(mp.diff(lambda t: mp_fn(2, t), mp.mpf(3), 2))
+    assert r.value == want
+    np.testing.assert_allclose([r.eps1, r.eps12], [f1, f2], rtol=1e-13)
