@@ -378,6 +378,9 @@ def test_special_messages_name_scipy_special():
         sc.elliprf(x, 1.0, 2.0)  # a three-input ufunc without a rule: named, not a TypeError
     with pytest.raises(dd.UnsupportedFunctionError, match=r"^np\.ldexp is not"):
         np.ldexp(x, 2)
+    z = dd.Dual(np.array([1.0 + 0.5j]), 1.0)  # complex: refused by name, not a wrong number
+    with pytest.raises(dd.UnsupportedFunctionError, match=r"^scipy\.special\.jv is not"):
+        sc.jv(2.0, z)
     r = sc.betainc(2.0, 3.0, dd.Dual(0.3, 1.0))  # three inputs
     assert abs(r.dual - 0.3 * 0.7**2 * 12.0) < 1e-14  # x (1 - x)² / B(2, 3)
 
