@@ -65,7 +65,7 @@ from ._errors import (
     FILL_IDIOM,
     DerivativeLossError,
     LeakedPerturbationError,
-    conversion_context,
+    array_loss_message,
     loss_message,
 )
 
@@ -488,7 +488,7 @@ class DualBase(NDArrayOperatorsMixin):
     def __array__(self, dtype=None, copy=None):
         # numpy calls this for np.asarray(d), np.array([d1, d2]) and a[i:j] = d (an array d);
         # the message says where (and, inside a library, which function and its equivalent)
-        raise DerivativeLossError(loss_message("a numpy array") + " " + conversion_context())
+        raise DerivativeLossError(array_loss_message())
 
     def __bool__(self):
         if self.shape:

@@ -227,32 +227,34 @@ def _is_library(frame) -> bool:
     return any(name.startswith(paths[k]) for k in ("purelib", "platlib", "stdlib") if k in paths)
 
 
-def conversion_context(depth: int = 2) -> str:
-    """Where a dual number is being converted to a plain array, for the error message.
+def array_loss_message(depth: int = 2) -> str:
+    """The message of ``np.asarray`` (and alike) on a dual number.
 
-    Walks the Python stack from the caller of ``__array__`` (``depth`` frames up): the first
-    frame outside numpy and dualdiff is where the conversion was asked for; if that is an
-    installed library, its outermost frame is the function the user called, and
-    :data:`dualdiff._equivalents.EQUIVALENTS` may name a dual-aware equivalent. Runs only when
-    raising.
+    Walks the Python stack from the caller of ``__array__`` (``depth`` frames up), on the
+    error path only: the first frame outside numpy and dualdiff is where the conversion was
+    asked for. If that is an installed library other than numpy (scipy, ...), its outermost
+    frame is the function the user called, named with the file and line of the conversion,
+    the caller's line and the :mod:`dualdiff.scipy` equivalent from
+    :data:`dualdiff._equivalents.EQUIVALENTS` when there is one. Otherwise
+    :func:`loss_message` (which names a numpy function such as ``np.vectorize``), the line of
+    the user's code and the idiom for filling arrays.
     """
-    import sys
-
     from ._equivalents import EQUIVALENTS
 
+    generic = loss_message("a numpy array")
     try:
         frame = sys._getframe(depth)
-    except ValueError:
-        return FILL_IDIOM
+    except (AttributeError, ValueError):
+        return generic + " " + FILL_IDIOM
     while frame is not None and _top(frame) in _OWN:
         frame = frame.f_back
     if frame is None:
-        return FILL_IDIOM
+        return generic + " " + FILL_IDIOM
     site = frame
     if not _is_library(site) or _top(site) in ("", "__main__"):
         code = site.f_code
         return (
-            f"The conversion (np.asarray, np.array or alike) happened at {_where(site)}, in "
+            f"{generic} The conversion happened at {_where(site)}, in "
             f"{getattr(code, 'co_qualname', code.co_name)}. " + FILL_IDIOM
         )
     package = _top(site)
@@ -264,7 +266,7 @@ def conversion_context(depth: int = 2) -> str:
     called = f", called from {_where(caller)}" if caller is not None else ""
     text = (
         f"{public} converted its argument to a plain numpy array (at {_where(site)}{called}), "
-        "which drops the derivative. "
+        "which drops the derivative: its derivative parts would be lost. "
     )
     equivalent = EQUIVALENTS.get(public)
     if equivalent is not None:
@@ -272,5 +274,6 @@ def conversion_context(depth: int = 2) -> str:
     return text + (
         f"dualdiff has no dual-aware version of {public}: write that step with numpy "
         "functions and ufuncs on the dual number (dualdiff.supported_functions() lists them; "
-        "dualdiff.scipy has equivalents of common scipy functions)."
+        "dualdiff.scipy has equivalents of common scipy functions), or apply it to .value if "
+        "only the value is needed."
     )

@@ -171,14 +171,15 @@ def ufunc_name(ufunc) -> str:
 
 def _unsupported(ufunc):
     reason = UNSUPPORTED_UFUNCS.get(ufunc, "it has no derivative rule in dualdiff")
-    if getattr(np, ufunc.__name__, None) is not ufunc:  # np.frompyfunc's, or a library's
+    name = ufunc_name(ufunc)
+    if name.startswith("the ufunc"):  # np.frompyfunc's, or a library's other than scipy's
         return UnsupportedFunctionError(
             f"the ufunc {ufunc.__name__!r} (made by np.frompyfunc or another library) is not "
             "supported on dual numbers: it has no derivative rule in dualdiff; write the "
             "function with numpy operations instead"
         )
     return UnsupportedFunctionError(
-        f"{ufunc_name(ufunc)} is not supported on dual numbers: {reason} "
+        f"{name} is not supported on dual numbers: {reason} "
         "(dualdiff.supported_functions() lists what is)"
     )
 
