@@ -416,3 +416,13 @@ def test_supported_functions_lists_scipy_without_use_and_import_stays_scipy_free
         assert name in special.split(), name
     assert "scipy.special.logsumexp" in equivalents.split()
     assert "exp" in ruled.split() and "jv" not in ruled.split()
+
+
+def test_third_derivatives_through_nested_rules():
+    """Nested drivers run the rules on dual numbers: third derivatives against mpmath."""
+    with mp.workdps(50):
+        want_jv = float(mp.diff(lambda t: mp.besselj(2, t), 3, 3))
+        want_lse = float(mp.diff(lambda t: mp.log(mp.exp(t) + mp.exp(2 * t)), mp.mpf("0.3"), 3))
+    got_jv = dd.nth_derivative(lambda x: sc.jv(2.0, x), 3.0, 3)
+    got_lse = dd.nth_derivative(lambda t: dsp.logsumexp(np.stack([t, 2.0 * t])), 0.3, 3)
+    np.testing.assert_allclose([got_jv, got_lse], [want_jv, want_lse], rtol=1e-12)
