@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _memory
+from ._base import DualBase
 from ._seed import Inputs
 from ._tree import LEAF
 
@@ -151,6 +152,8 @@ def directions(
 ) -> int:
     """Directions per pass: ``chunk_size`` if given, else :func:`auto_directions`."""
     n = max(inp.n, 1)
+    if any(isinstance(v, DualBase) for v in inp.leaves):
+        return n  # nested inside another driver: one pass (its parts are dual numbers)
     if chunk_size is None:
         return auto_directions(n, n, order, executor, p)
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer):

@@ -359,3 +359,11 @@ def test_complex_inputs_in_chunks(k):
     g = dd.gradient(lambda t: np.sum(np.real(t * np.conj(t))), z, chunk_size=k)
     close(g, 2 * z)
     close(dd.jacobian(lambda t: t**2, z, chunk_size=k), np.diag(2 * z))
+
+
+def test_nested_drivers_run_their_inner_passes_whole():
+    """Inside another driver the parts are dual numbers: the inner driver makes one pass
+    whatever chunk_size says, and jacobian(gradient) is still rosen_hess."""
+    x = ROSEN.make_x(30)
+    H = dd.jacobian(lambda y: dd.gradient(ROSEN.f, y, chunk_size=7), x, chunk_size=4)
+    close(H, rosen_hess(x))
