@@ -353,3 +353,4 @@ def plan(driver: str, n: int, chunk_size=None, executor=None, n_outputs=None) ->
 
 class _Sized(NamedTuple):
     n: int
+    leaves: tuple = ()
