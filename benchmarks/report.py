@@ -192,6 +192,16 @@ def fmt_size(size: int | None) -> str:
     return f"10^{int(exponent)}" if exponent.is_integer() and size >= 1000 else str(size)
 
 
+def fmt_bytes(value: int | None) -> str:
+    """``24 MB``-style size (decimal units); ``-`` for ``None``."""
+    if value is None:
+        return "-"
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value} B"
+
+
 def fmt_ratio(value: float | None) -> str:
     """``0.89``, ``42.1``, ``905``, ``2490``: three digits, no exponent; ``-`` for ``None``."""
     if value is None:
@@ -232,7 +242,13 @@ ADAPTIVE_LEGEND = (
 SPEED_HEADER = ["task", "size", "method", "time", "×primal", "error", "evals", "first call"]
 SPEED_LEGEND = (
     "time: median per call, first call excluded; error: max rel. error; evals: evaluations "
-    "of f per point; first call: timed alone (compilation, caches)"
+    "of f per point (dualdiff: passes of directions); first call: timed alone (compilation, "
+    "caches)"
+)
+MEMORY_HEADER = ["task", "size", "method", "time", "×primal", "passes", "peak"]
+MEMORY_LEGEND = (
+    "dualdiff's directions in passes sized to the caches and the memory budget (default) or "
+    "all in one pass (chunk_size=n); peak: tracemalloc's peak of one call on the numpy path"
 )
 
 
@@ -368,6 +384,28 @@ def speed_tables(records: list[dict]) -> list[TableSpec]:
     return out
 
 
+def memory_tables(records: list[dict]) -> list[TableSpec]:
+    """One table of the rows whose peak memory was measured (dualdiff in W3-W5): dense (one
+    pass) against chunked, with the passes and the peak next to each time."""
+    rows = [
+        [
+            r["task"],
+            fmt_size(r["size"]),
+            r["method"],
+            fmt_time(r["time_s"]),
+            fmt_ratio(r["ratio_to_primal"]),
+            _evals(r.get("evaluations")),
+            fmt_bytes(r["peak_bytes"]),
+        ]
+        for r in records
+        if r.get("peak_bytes") is not None
+    ]
+    if not rows:
+        return []
+    title = "W3-W5 dualdiff: passes and peak memory"
+    return [TableSpec(title, MEMORY_HEADER, rows, 2, MEMORY_LEGEND)]
+
+
 def tables(document: dict) -> list[TableSpec]:
     """Every table of a results document, in the order they are printed."""
     out = []
@@ -390,7 +428,7 @@ def tables(document: dict) -> list[TableSpec]:
     rows = startup_rows(document.get("startup"))
     if rows:
         out.append(TableSpec("Start-up", ["what", "time"], rows, group=0))
-    return out + speed_tables(document["speed"])
+    return out + speed_tables(document["speed"]) + memory_tables(document["speed"])
 
 
 def markdown(document: dict, figures: list[str]) -> str:

@@ -14,6 +14,7 @@ through because it calls ``asarray``).
 from __future__ import annotations
 
 import cmath
+import functools
 import math
 from collections.abc import Callable
 
@@ -213,7 +214,7 @@ def _vector_cases(dd, settings, workload, task, problem, driver, fd_fn, referenc
     sd_fn, kind = SD_VECTOR[workload]
     for n in settings.sizes[workload]:
         x = problem.make_x(n)
-        methods = dualdiff_methods(dd, _call(driver, problem.f, x), extract=np.asarray)
+        methods = chunk_methods(dd, CHUNK_KIND[workload], driver, problem.f, x)
         methods += _fd_methods(fd_fn, problem.f, x, extract=np.asarray, n=n)
         if adaptive.available():
             build = _call(sd_fn, _sd_function(workload), x, 0.5, None, True)
@@ -224,6 +225,50 @@ def _vector_cases(dd, settings, workload, task, problem, driver, fd_fn, referenc
         primal = Method("primal", _call(problem.f, x))
         cases.append(Case(workload, task, n, primal, reference(x), methods))
     return cases
+
+
+# ------------------------------------------------------------ chunked and one pass (W3-W5)
+
+CHUNK_KIND = {"W3": "gradient", "W4": "hessian", "W5": "jacobian"}
+ONE_PASS_MAX = 3000
+"""Largest ``n`` with a one-pass row: at n = 10^4 one pass of a gradient holds 800 MB per
+intermediate (several GB in all), which is what chunking is for."""
+
+
+def chunk_methods(dd, kind: str, driver: Callable, f: Callable, x) -> list[Method]:
+    """dualdiff's rows of W3-W5: the default (directions in passes sized to the caches and the
+    memory budget) on both paths, its passes as the evaluations and, on the numpy path, its
+    peak memory; where the default makes several passes, the same in one pass
+    (``chunk_size=n``, numpy path) beside it."""
+    methods = dualdiff_methods(dd, _call(driver, f, x), extract=np.asarray)
+    plan = getattr(dd, "memory_plan", None)
+    if plan is None:  # a dualdiff without chunks: one pass, as before
+        return methods
+    passes = plan(kind, x).passes
+    for m in methods:
+        m.evaluations = passes
+        if m.numba is not True:
+            m.extras = _peak(m.build)
+    n = np.size(x)
+    if passes > 1 and n <= ONE_PASS_MAX:
+        build = _call(functools.partial(driver, chunk_size=n), f, x)
+        methods.append(
+            Method(
+                "dualdiff one pass",
+                build,
+                np.asarray,
+                numba=False,
+                evaluations=1,
+                extras=_peak(build),
+            )  # fmt: skip
+        )
+    return methods
+
+
+def _peak(build: Callable) -> Callable[[], dict]:
+    """``extras`` of a method: tracemalloc's peak over one more call (numpy path: the compiled
+    kernels' recycled mappings are not traced)."""
+    return lambda: {"peak_bytes": sparse.peak_bytes(build())}
 
 
 def w3(dd, settings: Settings) -> list[Case]:

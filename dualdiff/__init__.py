@@ -16,6 +16,8 @@ from ._errors import (
     NonDifferentiableError,
     UnsupportedFunctionError,
 )
+from ._memory import MemoryBudgetError, memory_budget, set_memory_budget
+from ._operators import hessian_operator, jacobian_operator
 from ._sparse import SparsePlan, sparse_plan, sparsity
 from .drivers import (
     Derivatives,
@@ -27,6 +29,7 @@ from .drivers import (
     hvp,
     jacobian,
     jvp,
+    memory_plan,
     nth_derivative,
     second_derivative,
     value_and_derivatives,
@@ -227,6 +230,7 @@ __all__ = [
     "Dual",
     "HyperDual",
     "LeakedPerturbationError",
+    "MemoryBudgetError",
     "NonDifferentiableError",
     "SparsePlan",
     "UnsupportedFunctionError",
@@ -241,12 +245,16 @@ __all__ = [
     "gradient_of",
     "hessian",
     "hessian_of",
+    "hessian_operator",
     "hvp",
     "hvp_of",
     "jacobian",
     "jacobian_of",
+    "jacobian_operator",
     "jvp",
     "jvp_of",
+    "memory_budget",
+    "memory_plan",
     "nan_safe",
     "nth_derivative",
     "optimize",
@@ -254,6 +262,7 @@ __all__ = [
     "scipy",
     "second_derivative",
     "second_derivative_of",
+    "set_memory_budget",
     "sparse_plan",
     "sparsity",
     "supported_functions",

@@ -24,6 +24,7 @@ carries its derivative; ``np.maximum``/``np.minimum``/``np.clip`` have theirs in
 from __future__ import annotations
 
 import inspect
+import math
 import string
 from contextvars import ContextVar
 
@@ -565,7 +566,28 @@ def dual_cumsum(a, axis=None, dtype=None, out=None):
     if axis is None:
         a, axis = _ravel(a), 0
     (ax,) = norm_axis(axis, a.ndim)
-    return a._map(lambda p, nt: np.cumsum(p, axis=ax))
+    return a._map(lambda p, nt: _cumsum(p, ax))
+
+
+ROW_LOOP = 256
+"""From this many elements after the summed axis, :func:`_cumsum` adds whole rows in a loop."""
+
+
+def _cumsum(p, axis: int):
+    """``np.cumsum(p, axis=axis)``, the same sums in the same order. numpy accumulates along a
+    strided axis one element at a time, so a derivative part with many directions (a trailing
+    axis of ``k``) sums slowly: a loop adding whole rows is several times faster from a few
+    hundred elements per row (one process: a (1000, 1001) part in 1.5 ms against 10 ms; W5's
+    Jacobian passes spent most of their time here)."""
+    shape = np.shape(p)
+    if len(shape) < 2 or shape[axis] < 2 or math.prod(shape[axis + 1 :]) < ROW_LOOP:
+        return np.cumsum(p, axis=axis)
+    out = np.empty(shape)
+    src, dst = np.moveaxis(p, axis, 0), np.moveaxis(out, axis, 0)
+    dst[0] = src[0]
+    for i in range(1, shape[axis]):
+        np.add(dst[i - 1], src[i], out=dst[i])
+    return out
 
 
 @implements(np.diff)

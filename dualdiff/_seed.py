@@ -1,8 +1,10 @@
 """Seeding inputs and extracting derivative parts: the one place the drivers share.
 
-Seeds: ``x + 1·ε`` elementwise, ``x + e_i·ε`` for the identity basis (vector mode: one
-evaluation gives all ``n`` partials), and for hyper-duals the same seed object in ``ε1`` and
-``ε2`` so that it is stored and propagated once.
+Seeds: ``x + 1·ε`` elementwise, ``x + v·ε`` along a direction, and blocks of directions
+(:meth:`Inputs.seed_block`: columns of the identity basis, built per chunk by
+:meth:`Inputs.basis_block`, so that vector mode gives ``k`` partials per evaluation); for
+hyper-duals the same block in ``ε1`` and ``ε2`` is stored and propagated once. Which blocks,
+and how many evaluations, is :mod:`dualdiff._chunks`' business.
 
 Structured inputs (:mod:`dualdiff._tree`) are handled here too: :class:`Inputs` flattens the
 differentiated arguments to leaves with offsets into one vector of ``n`` directions, seeds
@@ -368,6 +370,41 @@ class Inputs:
                 "Hessian over the real and imaginary parts that one complex array cannot hold. "
                 f"{alternative}"
             )
+
+    def seed_block(self, e1: list, e2: list | None = None, axis1: bool = True) -> list:
+        """Seeded leaves from given direction blocks (one per leaf, shaped ``leaf + (k,)``):
+        ``x + e1·ε`` (``e2`` None), or ``x + e1·ε1 + e2·ε2`` with a structurally zero ε1ε2
+        part; ``axis1=False`` when ``e1`` is one direction shaped like the leaf (hvp).
+
+        The blocks are used as given (never copied): :mod:`dualdiff._chunks` builds them."""
+        t = self.tag
+        if e2 is None:
+            return [_dual_seed(x, e, "y", t) for x, e in zip(self.leaves, e1)]
+        out = []
+        for x, a, b in zip(self.leaves, e1, e2):
+            shape = np.shape(x)
+            dirs = (np.shape(a)[len(shape) :] if axis1 else ()) + np.shape(b)[len(shape) :]
+            zero = filled(ZERO, shape + dirs)
+            out.append(_hyper_seed(x, a, b, zero, "y" if axis1 else "", "z", t))
+        return out
+
+    def basis_block(self, j0: int, j1: int) -> list:
+        """Directions ``j0 .. j1-1`` of the basis of the ``n`` input directions, one block per
+        leaf shaped ``leaf + (j1 - j0,)``: built directly at that size (never ``np.eye(n)``).
+
+        A complex leaf of ``m`` elements has ``2m`` directions: ``e_i``, then ``i·e_i``."""
+        k = j1 - j0
+        out = []
+        for shape, o, c in zip(self.shapes, self.offsets, self.cplx):
+            m = math.prod(shape)
+            e = np.zeros((m, k), dtype=np.complex128 if c else np.float64)
+            for unit, start in ((1.0, o), (1j, o + m)) if c else ((1.0, o),):
+                lo, hi = max(j0, start), min(j1, start + m)
+                if lo < hi:
+                    i = np.arange(lo, hi)
+                    e[i - start, i - j0] = unit
+            out.append(e.reshape(shape + (k,)))
+        return out
 
     def directions(self, v, driver: str) -> list:
         """The leaves of a direction ``v`` with the structure and shapes of x."""

@@ -50,7 +50,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import _seed, _tree
+from . import _chunks, _dask, _seed, _tree
 from ._seed import Batch, Inputs
 
 
@@ -84,14 +84,42 @@ def _aux(result, aux, has_aux: bool):
     return (result, aux) if has_aux else result
 
 
-def _scalar(numbers, out_tree, driver: str, alternative: str):
-    if out_tree is not _tree.LEAF or np.shape(numbers[0].value) != ():
-        shape = np.shape(numbers[0].value) if out_tree is _tree.LEAF else "a structure"
-        raise ValueError(
-            f"{driver} expects f to return a scalar, but f returned shape {shape}; "
-            f"for vector outputs use {alternative}"
-        )
-    return numbers[0]
+def _one(r) -> tuple:
+    return (r,)
+
+
+def _scalar_check(driver: str, alternative: str):
+    """A check of a pass's output (:class:`dualdiff._chunks.Out`): f must be scalar."""
+
+    def check(out) -> None:
+        if out.out_tree is not _tree.LEAF or np.shape(out.values[0]) != ():
+            shape = np.shape(out.values[0]) if out.out_tree is _tree.LEAF else "a structure"
+            raise ValueError(
+                f"{driver} expects f to return a scalar, but f returned shape {shape}; "
+                f"for vector outputs use {alternative}"
+            )
+
+    return check
+
+
+def _no_chunks(chunk_size, executor, driver: str, case: str = "") -> None:
+    if chunk_size is not None or executor is not None:
+        case = case or "batch_axis (one pass with the directions of one point)"
+        raise TypeError(f"{driver}: chunk_size and executor do not apply with {case}")
+
+
+def _real_valued_parts(value, part):
+    """The value and derivative part of ``gradient`` for complex x, where f must be
+    real-valued: a complex-typed output is taken when its imaginary parts are exactly zero."""
+    if not (np.iscomplexobj(value) or np.iscomplexobj(part)):
+        return value, part
+    if np.all(np.imag(value) == 0.0) and np.all(np.imag(part) == 0.0):
+        return np.real(value), np.real(part)
+    raise ValueError(
+        "gradient with complex x expects a real-valued f (then it returns df/dRe(x) + "
+        "i·df/dIm(x)); f returned a complex value. If f is real in exact arithmetic, return "
+        "np.real(...) of it; for a holomorphic f use derivative or jacobian"
+    )
 
 
 _SPLIT = (
@@ -99,20 +127,6 @@ _SPLIT = (
     "hessian(lambda p: f(p[0] + 1j * p[1]), np.stack([z.real, z.imag])); for a holomorphic "
     "f of one complex variable, second_derivative(f, z)."
 )
-
-
-def _real_valued(y):
-    """The output of ``gradient`` for complex x, which must be real-valued: a complex-typed
-    output is taken when its imaginary parts are exactly zero (``z * np.conj(z)``)."""
-    if y.dtype.kind != "c":
-        return y
-    if all(np.all(np.imag(p) == 0.0) for p in y._parts()):
-        return y.real
-    raise ValueError(
-        "gradient with complex x expects a real-valued f (then it returns df/dRe(x) + "
-        "i·df/dIm(x)); f returned a complex value. If f is real in exact arithmetic, return "
-        "np.real(...) of it; for a holomorphic f use derivative or jacobian"
-    )
 
 
 def _primals(x, v, driver: str):
@@ -162,6 +176,10 @@ def derivative(f: Callable, *x, argnums=0, args=(), kwargs=None, has_aux=False):
     >>> derivative(lambda x, a: a * x**2, np.array([1.0, 2.0]), args=(3.0,))
     array([ 6., 12.])
     """
+    i = _dask.target(x, argnums, has_aux, "derivative")
+    if i is not None:
+        options = {"argnums": argnums, "args": args, "kwargs": kwargs}
+        return _dask.elementwise(derivative, _one, 1, f, x, i, **options)[0]
     inp = Inputs(f, x, argnums, args, kwargs, "derivative")
     numbers, out_tree, aux = inp.call(inp.seed("ones", 1), has_aux)
     inp.elementwise(numbers, out_tree)
@@ -196,6 +214,10 @@ def value_and_derivatives(f: Callable, *x, argnums=0, args=(), kwargs=None, has_
     >>> value_and_derivatives(np.exp, 0.0)
     Derivatives(value=1.0, first=1.0, second=1.0)
     """
+    i = _dask.target(x, argnums, has_aux, "value_and_derivatives")
+    if i is not None:
+        options = {"argnums": argnums, "args": args, "kwargs": kwargs}
+        return Derivatives(*_dask.elementwise(value_and_derivatives, tuple, 3, f, x, i, **options))
     inp = Inputs(f, x, argnums, args, kwargs, "value_and_derivatives")
     numbers, out_tree, aux = inp.call(inp.seed("ones", 2), has_aux)
     inp.elementwise(numbers, out_tree)
@@ -261,7 +283,18 @@ def nth_derivative(f: Callable, x, n: int, *, args=(), kwargs=None):
 # ------------------------------------------------------------------------ gradients
 
 
-def gradient(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None, sparse=False):
+def gradient(
+    f,
+    *x,
+    argnums=0,
+    args=(),
+    kwargs=None,
+    has_aux=False,
+    batch_axis=None,
+    sparse=False,
+    chunk_size=None,
+    executor=None,
+):
     """``∇f(x)`` of a scalar ``f``, shaped like x, from one vector-mode dual evaluation.
 
     ``g[j...] = ∂f/∂x[j...]``; shape ``x.shape`` (the structure of x for structured x, a tuple
@@ -282,6 +315,12 @@ def gradient(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=N
         f returns ``(output, aux)``; see the module docstring for what is returned.
     batch_axis : int, optional
         The axis of x (and of f's output) holding independent points.
+    chunk_size : int, optional
+        Directions per evaluation of f: ``chunk_size`` columns. Default: sized to the CPU's
+        caches and the memory budget (:ref:`memory-and-chunking`); results do not depend on it.
+    executor : concurrent.futures.Executor, optional
+        Runs the passes (one task each) and assembles them; for a process pool f, x and args
+        must be picklable (f defined at module level).
     sparse : bool or SparsePlan
         ``True`` or a plan from :func:`~dualdiff.sparse_plan` (``kind="gradient"`` or
         ``"hessian"``): for ``f(x) = h(Σ_i g_i(x))`` with sparse ``g``, one evaluation with
@@ -301,7 +340,8 @@ def gradient(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=N
            [2., 2.]])
     """
     r = value_and_gradient(f, *x, argnums=argnums, args=args, kwargs=kwargs,
-                           has_aux=has_aux, batch_axis=batch_axis, sparse=sparse)  # fmt: skip
+                           has_aux=has_aux, batch_axis=batch_axis, sparse=sparse,
+                           chunk_size=chunk_size, executor=executor)  # fmt: skip
     return (r.gradient, r.value[1]) if has_aux else r.gradient
 
 
@@ -331,7 +371,16 @@ def _sparse_plan(f, x, argnums, has_aux, batch_axis, sparse, kind, args, kwargs)
 
 
 def value_and_gradient(
-    f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None, sparse=False
+    f,
+    *x,
+    argnums=0,
+    args=(),
+    kwargs=None,
+    has_aux=False,
+    batch_axis=None,
+    sparse=False,
+    chunk_size=None,
+    executor=None,
 ):
     """``(f(x), ∇f(x))`` of a scalar ``f`` from one vector-mode dual evaluation.
 
@@ -352,19 +401,32 @@ def value_and_gradient(
     inp = Inputs(f, x, argnums, args, kwargs, "gradient")
     if batch_axis is not None:
         inp.no_complex("Drop batch_axis.")
+        _no_chunks(chunk_size, executor, "gradient")
         b = Batch(inp, batch_axis)
         (y,), _, aux = inp.call(b.seed(1), has_aux)
         value, grad = b.value(y.value, y.shape, True), b.blocks(y.dual, y.shape, 1, True)
     else:
-        numbers, out_tree, aux = inp.call(inp.seed("basis", 1), has_aux)
-        y = _scalar(numbers, out_tree, "gradient", "jacobian")
+        check = _scalar_check("gradient", "jacobian")
+        values, parts, _, aux, _ = _chunks.first_order(inp, has_aux, chunk_size, executor, check)
+        value, part = values[0], parts[0]
         if inp.any_complex:
-            y = _real_valued(y)
-        value, grad = _seed.finish(y.value, inp.dtype), inp.blocks(y.dual, (), "gradient")
+            value, part = _real_valued_parts(value, part)
+        value, grad = _seed.finish(value, inp.dtype), inp.blocks(part, (), "gradient")
     return ValueAndGradient(_aux(value, aux, has_aux), grad)
 
 
-def jacobian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None, sparse=False):
+def jacobian(
+    f,
+    *x,
+    argnums=0,
+    args=(),
+    kwargs=None,
+    has_aux=False,
+    batch_axis=None,
+    sparse=False,
+    chunk_size=None,
+    executor=None,
+):
     """``J[i..., j...] = ∂f(x)[i...] / ∂x[j...]``, shape ``f(x).shape + x.shape``.
 
     One vector-mode dual evaluation. For structured x or f(x), f's output structure holds one
@@ -386,6 +448,12 @@ def jacobian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=N
         f returns ``(output, aux)``; see the module docstring for what is returned.
     batch_axis : int, optional
         The axis of x (and of f's output) holding independent points.
+    chunk_size : int, optional
+        Directions per evaluation of f: ``chunk_size`` columns. Default: sized to the CPU's
+        caches and the memory budget (:ref:`memory-and-chunking`); results do not depend on it.
+    executor : concurrent.futures.Executor, optional
+        Runs the passes (one task each) and assembles them; for a process pool f, x and args
+        must be picklable (f defined at module level).
     sparse : bool or SparsePlan
         ``True`` or a plan from :func:`~dualdiff.sparse_plan`: the pattern is traced, its
         columns coloured, and one evaluation with one direction per colour gives a
@@ -410,15 +478,27 @@ def jacobian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=N
     inp = Inputs(f, x, argnums, args, kwargs, "jacobian")
     if batch_axis is not None:
         inp.no_complex("Drop batch_axis.")
+        _no_chunks(chunk_size, executor, "jacobian")
         b = Batch(inp, batch_axis)
         (y,), _, aux = inp.call(b.seed(1), has_aux)
         return _aux(b.blocks(y.dual, y.shape, 1), aux, has_aux)
-    numbers, out_tree, aux = inp.call(inp.seed("basis", 1), has_aux)
-    J = _tree.unflatten(out_tree, [inp.blocks(y.dual, y.shape) for y in numbers])
+    values, parts, out_tree, aux, _ = _chunks.first_order(inp, has_aux, chunk_size, executor)
+    J = _tree.unflatten(out_tree, [inp.blocks(d, np.shape(v)) for v, d in zip(values, parts)])
     return _aux(J, aux, has_aux)
 
 
-def hessian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None, sparse=False):
+def hessian(
+    f,
+    *x,
+    argnums=0,
+    args=(),
+    kwargs=None,
+    has_aux=False,
+    batch_axis=None,
+    sparse=False,
+    chunk_size=None,
+    executor=None,
+):
     """``H[i..., j...] = ∂²f / ∂x[i...] ∂x[j...]`` of a scalar ``f``, shape ``x.shape * 2``.
 
     One vector-mode hyper-dual evaluation. Structured x gives x's structure of x's structure
@@ -438,6 +518,13 @@ def hessian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=No
         f returns ``(output, aux)``; see the module docstring for what is returned.
     batch_axis : int, optional
         The axis of x (and of f's output) holding independent points.
+    chunk_size : int, optional
+        Directions per evaluation of f: a ``chunk_size × chunk_size`` tile of H. Default:
+        sized to the CPU's caches and the memory budget (:ref:`memory-and-chunking`); results
+        do not depend on it.
+    executor : concurrent.futures.Executor, optional
+        Runs the passes (one task each) and assembles them; for a process pool f, x and args
+        must be picklable (f defined at module level).
     sparse : bool or SparsePlan
         ``True`` or a plan from :func:`~dualdiff.sparse_plan` (``kind="hessian"``): a
         ``scipy.sparse.csr_array`` of shape ``(n, n)``. For ``f(x) = h(Σ_i g_i(x))`` one
@@ -452,12 +539,22 @@ def hessian(f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=No
            [2., 0.]])
     """
     r = value_gradient_hessian(f, *x, argnums=argnums, args=args, kwargs=kwargs,
-                               has_aux=has_aux, batch_axis=batch_axis, sparse=sparse)  # fmt: skip
+                               has_aux=has_aux, batch_axis=batch_axis, sparse=sparse,
+                               chunk_size=chunk_size, executor=executor)  # fmt: skip
     return (r.hessian, r.value[1]) if has_aux else r.hessian
 
 
 def value_gradient_hessian(
-    f, *x, argnums=0, args=(), kwargs=None, has_aux=False, batch_axis=None, sparse=False
+    f,
+    *x,
+    argnums=0,
+    args=(),
+    kwargs=None,
+    has_aux=False,
+    batch_axis=None,
+    sparse=False,
+    chunk_size=None,
+    executor=None,
 ) -> ValueGradientHessian:
     """``(f(x), ∇f(x), ∇²f(x))`` from one vector-mode hyper-dual evaluation.
 
@@ -479,22 +576,28 @@ def value_gradient_hessian(
     inp.no_complex(_SPLIT)
     alt = "jacobian of jacobian, or hvp per output"
     if batch_axis is not None:
+        _no_chunks(chunk_size, executor, "hessian")
         b = Batch(inp, batch_axis)
         (y,), _, aux = inp.call(b.seed(2), has_aux)
         value, parts = b.value(y.value, y.shape, True), (y.eps1, y.eps12)
         g, H = (b.blocks(p, y.shape, k, True) for k, p in enumerate(parts, 1))
     else:
-        numbers, out_tree, aux = inp.call(inp.seed("basis", 2), has_aux)
-        y = _scalar(numbers, out_tree, "hessian", alt)
-        value, g, H = _seed.finish(y.value, inp.dtype), inp.blocks(y.eps1, ()), inp.blocks2(y.eps12)
+        check = _scalar_check("hessian", alt)
+        value, g, H, aux, _ = _chunks.second_order(inp, has_aux, chunk_size, executor, check)
+        value, g, H = _seed.finish(value, inp.dtype), inp.blocks(g, ()), inp.blocks2(H)
     return ValueGradientHessian(_aux(value, aux, has_aux), g, H)
 
 
 # ------------------------------------------------------------------------ directions
 
 
-def hvp(f: Callable, x, v, *, args=(), kwargs=None, has_aux=False):
-    """``∇²f(x) @ v``, shaped like x, from one evaluation with ``x + v·ε1 + e_i·ε2``.
+def hvp(f: Callable, x, v, *, args=(), kwargs=None, has_aux=False, chunk_size=None, executor=None):
+    """``∇²f(x) @ v``, shaped like x, from evaluations with ``x + v·ε1 + E·ε2``.
+
+    ``E`` runs through the identity basis in chunks of ``chunk_size`` columns (sized to the
+    caches and the memory budget by default), so ``H`` is never formed: the peak is
+    ``LIVE·8·n·(2 + 2k)`` bytes for ``k`` columns per pass, and the cost about that of a
+    gradient. ``executor`` runs the passes as for :func:`gradient`.
 
     ``x`` and ``v`` have the same shape or structure; tuples are JAX's tuples of f's
     positional arguments (then the result is a tuple). ``(hvp, aux)`` with ``has_aux``.
@@ -509,9 +612,9 @@ def hvp(f: Callable, x, v, *, args=(), kwargs=None, has_aux=False):
     inp = Inputs(f, primals, argnums, args, kwargs, "hvp")
     inp.no_complex(_SPLIT)
     v = inp.directions(tangents, "hvp")
-    numbers, out_tree, aux = inp.call(inp.seed("hvp", 2, v), has_aux)
-    y = _scalar(numbers, out_tree, "hvp", "jacobian")
-    return _aux(inp.blocks(y.eps12, ()), aux, has_aux)
+    check = _scalar_check("hvp", "jacobian")
+    hv, aux, _ = _chunks.hessian_products(inp, v, has_aux, chunk_size, executor, check)
+    return _aux(inp.blocks(hv, ()), aux, has_aux)
 
 
 def jvp(f: Callable, x, v, *, args=(), kwargs=None, has_aux=False) -> tuple:
@@ -529,6 +632,9 @@ def jvp(f: Callable, x, v, *, args=(), kwargs=None, has_aux=False) -> tuple:
     >>> jvp(lambda x, y: x * y, (2.0, 3.0), (1.0, 0.0))
     (6.0, 3.0)
     """
+    if _dask.is_dask(x):
+        _dask.target((x,), 0, has_aux, "jvp")
+        return _dask.jvp(jvp, f, x, v, args=args, kwargs=kwargs)
     primals, tangents, argnums = _primals(x, v, "jvp")
     inp = Inputs(f, primals, argnums, args, kwargs, "jvp")
     v = inp.directions(tangents, "jvp")
@@ -536,3 +642,45 @@ def jvp(f: Callable, x, v, *, args=(), kwargs=None, has_aux=False) -> tuple:
     value = inp.values([y.value for y in numbers], out_tree)
     tangent = inp.values([y.dual for y in numbers], out_tree)
     return (value, tangent, aux) if has_aux else (value, tangent)
+
+
+# ------------------------------------------------------------------------ memory
+
+
+def memory_plan(
+    driver: str, x, *, chunk_size: int | None = None, n_outputs: int | None = None
+) -> _chunks.ChunkPlan:
+    """How ``driver(f, x)`` will split its directions, and its estimated peak memory.
+
+    The drivers evaluate their directions in passes (chunks) sized to the CPU's caches and the
+    memory budget (:func:`set_memory_budget`); see :ref:`memory-and-chunking` for the model.
+    This is the plan they follow, computed without calling f.
+
+    Parameters
+    ----------
+    driver : {"gradient", "jacobian", "hessian", "hvp"}
+        The driver (``value_and_gradient`` plans as ``gradient``, and so on).
+    x : array_like or structure
+        The point, or anything of its size (only the number of elements ``n`` matters).
+    chunk_size : int, optional
+        As passed to the driver.
+    n_outputs : int, optional
+        Elements of f(x), for a Jacobian (default ``n``).
+
+    Returns
+    -------
+    ChunkPlan
+        ``(directions, passes, peak_bytes)``: directions per pass ``k`` (a Hessian pass is a
+        ``k × k`` tile of H), evaluations of f, and the estimated peak in bytes,
+        ``LIVE·8·n·parts(k)`` plus the result when it is assembled from several passes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> memory_plan("gradient", np.zeros(100))
+    ChunkPlan(directions=100, passes=1, peak_bytes=484800)
+    >>> memory_plan("hessian", np.zeros(1000), chunk_size=100).passes
+    55
+    """
+    n = sum(np.size(v) for v in _tree.flatten(x)[0])
+    return _chunks.plan(driver, n, chunk_size, None, n_outputs)

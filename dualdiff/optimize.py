@@ -105,7 +105,8 @@ class OptimizeResult(dict):
         Iterations (accepted steps).
     nfev, njev, nhev : int
         Calls of ``f``: all of them; those that also gave the gradient; those that also gave
-        the Hessian. Each driver calls ``f`` once, so ``nfev`` is the true cost in calls.
+        the Hessian. Each driver call counts once (a large problem evaluates ``f`` once per pass
+        of directions: :func:`dualdiff.memory_plan`).
     success : bool
         Whether the convergence test was met.
     status : int
@@ -819,6 +820,9 @@ _OPTIONS_DOC = """
         Extra keyword arguments of ``f`` (keyword arguments of the call override them).
     has_aux : bool, default False
         ``f`` returns ``(output, aux)``; see :mod:`dualdiff.drivers`.
+    chunk_size, executor
+        Gradients, Jacobians and Hessians only: directions per pass and where the passes
+        run, as for :func:`dualdiff.gradient` (see :ref:`memory-and-chunking`).
 """
 
 
@@ -869,7 +873,15 @@ def value_and_derivatives_of(
 
 
 def gradient_of(
-    f: Callable[..., Any], argnums=0, *, args=(), kwargs=None, has_aux=False, batch_axis=None
+    f: Callable[..., Any],
+    argnums=0,
+    *,
+    args=(),
+    kwargs=None,
+    has_aux=False,
+    batch_axis=None,
+    chunk_size=None,
+    executor=None,
 ):
     """``jac(x, *args, **kwargs)`` = ∇f(x, *args, **kwargs), shaped like x: scipy's ``jac=``.
 
@@ -885,11 +897,20 @@ def gradient_of(
     """
     return _transform(gradient, "gradient_of", f, "Gradient of f at x (f's extra arguments "
                       "follow x).", argnums=argnums, args=args, kwargs=kwargs,
-                      has_aux=has_aux, batch_axis=batch_axis)  # fmt: skip
+                      has_aux=has_aux, batch_axis=batch_axis, chunk_size=chunk_size,
+                      executor=executor)  # fmt: skip
 
 
 def value_and_gradient_of(
-    f: Callable[..., Any], argnums=0, *, args=(), kwargs=None, has_aux=False, batch_axis=None
+    f: Callable[..., Any],
+    argnums=0,
+    *,
+    args=(),
+    kwargs=None,
+    has_aux=False,
+    batch_axis=None,
+    chunk_size=None,
+    executor=None,
 ):
     """``fun(x, *args, **kwargs)`` = (f, ∇f) from one evaluation: scipy's ``jac=True``.
 
@@ -909,11 +930,20 @@ def value_and_gradient_of(
 
     return _transform(driver, "value_and_gradient_of", f, "(f(x), gradient of f at x).",
                       argnums=argnums, args=args, kwargs=kwargs, has_aux=has_aux,
-                      batch_axis=batch_axis)  # fmt: skip
+                      batch_axis=batch_axis, chunk_size=chunk_size,
+                      executor=executor)  # fmt: skip
 
 
 def hessian_of(
-    f: Callable[..., Any], argnums=0, *, args=(), kwargs=None, has_aux=False, batch_axis=None
+    f: Callable[..., Any],
+    argnums=0,
+    *,
+    args=(),
+    kwargs=None,
+    has_aux=False,
+    batch_axis=None,
+    chunk_size=None,
+    executor=None,
 ):
     """``hess(x, *args, **kwargs)`` = ∇²f, shape ``x.shape + x.shape``: scipy's ``hess=``.
 
@@ -928,11 +958,20 @@ def hessian_of(
     """
     return _transform(hessian, "hessian_of", f, "Hessian of f at x (f's extra arguments "
                       "follow x).", argnums=argnums, args=args, kwargs=kwargs,
-                      has_aux=has_aux, batch_axis=batch_axis)  # fmt: skip
+                      has_aux=has_aux, batch_axis=batch_axis, chunk_size=chunk_size,
+                      executor=executor)  # fmt: skip
 
 
 def value_gradient_hessian_of(
-    f: Callable[..., Any], argnums=0, *, args=(), kwargs=None, has_aux=False, batch_axis=None
+    f: Callable[..., Any],
+    argnums=0,
+    *,
+    args=(),
+    kwargs=None,
+    has_aux=False,
+    batch_axis=None,
+    chunk_size=None,
+    executor=None,
 ):
     """``fun(x, *args, **kwargs)`` = ``ValueGradientHessian(f, ∇f, ∇²f)`` from one evaluation.
 
@@ -946,11 +985,20 @@ def value_gradient_hessian_of(
     """
     return _transform(value_gradient_hessian, "value_gradient_hessian_of", f,
                       "(f, gradient, Hessian) at x.", argnums=argnums, args=args,
-                      kwargs=kwargs, has_aux=has_aux, batch_axis=batch_axis)  # fmt: skip
+                      kwargs=kwargs, has_aux=has_aux, batch_axis=batch_axis, chunk_size=chunk_size,
+                      executor=executor)  # fmt: skip
 
 
 def jacobian_of(
-    f: Callable[..., Any], argnums=0, *, args=(), kwargs=None, has_aux=False, batch_axis=None
+    f: Callable[..., Any],
+    argnums=0,
+    *,
+    args=(),
+    kwargs=None,
+    has_aux=False,
+    batch_axis=None,
+    chunk_size=None,
+    executor=None,
 ):
     """``jac(*primals)`` = ∂f/∂primals[argnums], shape ``f(x).shape + x.shape``.
 
@@ -969,10 +1017,13 @@ def jacobian_of(
     """
     return _transform(jacobian, "jacobian_of", f, "Jacobian of f at x (f's extra arguments "
                       "follow x).", argnums=argnums, args=args, kwargs=kwargs,
-                      has_aux=has_aux, batch_axis=batch_axis)  # fmt: skip
+                      has_aux=has_aux, batch_axis=batch_axis, chunk_size=chunk_size,
+                      executor=executor)  # fmt: skip
 
 
-def hvp_of(f: Callable[..., Any], *, args=(), kwargs=None, has_aux=False):
+def hvp_of(
+    f: Callable[..., Any], *, args=(), kwargs=None, has_aux=False, chunk_size=None, executor=None
+):
     """``hessp(x, p, *args, **kwargs)`` = ∇²f(x) @ p, shaped like x: scipy's ``hessp=``.
 
     The transform of :func:`dualdiff.hvp` (the call's arguments after ``p`` go to ``f``).
@@ -992,7 +1043,7 @@ def hvp_of(f: Callable[..., Any], *, args=(), kwargs=None, has_aux=False):
     """
     return _transform(_direction_driver(hvp), "hvp_of", f, "Hessian of f at x times p "
                       "(f's extra arguments follow).", args=args, kwargs=kwargs,
-                      has_aux=has_aux)  # fmt: skip
+                      has_aux=has_aux, chunk_size=chunk_size, executor=executor)  # fmt: skip
 
 
 def jvp_of(f: Callable[..., Any], *, args=(), kwargs=None, has_aux=False):

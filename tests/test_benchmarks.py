@@ -108,6 +108,7 @@ def test_json_schema(run):
         "compile_s",
         "repeats",
         "number",
+        "peak_bytes",
         "note",
         "colours",
         "peak_bytes",
