@@ -38,7 +38,7 @@ except ImportError as exc:  # the table is missing: every test below must fail, 
 else:
     IMPORT_ERROR = None
 
-N_SPECIAL = 12
+N_SPECIAL = 8
 """Points per rule: some mpmath special functions cost milliseconds per derivative."""
 
 
@@ -196,6 +196,13 @@ _B = list(SPECIAL_BINARY_RULES or {})
 _P = list(SPECIAL_PARAMETRIC_RULES or {})
 
 
+def _grouped(ufuncs):
+    """One xdist group per rule: every check of a rule runs in the worker that computed its
+    mpmath references (cached per process), so each reference is computed once."""
+    group = pytest.mark.xdist_group
+    return [pytest.param(u, id=u.__name__, marks=group(u.__name__)) for u in ufuncs]
+
+
 def test_special_tables_exist():
     unary, binary = _tables()
     assert len(unary) + len(binary) > 0, "no scipy.special rules"
@@ -210,14 +217,14 @@ def test_special_rule_has_reference(ufunc):
 
 
 @pytest.mark.parametrize("check", UNARY_CHECKS, ids=CHECK_IDS.get)
-@pytest.mark.parametrize("ufunc", _U, ids=[u.__name__ for u in _U])
+@pytest.mark.parametrize("ufunc", _grouped(_U))
 def test_special_unary_rule(ufunc, check):
     unary, _ = _tables()
     check(unary[ufunc], _reference(ufunc), SPECIAL_ULPS, N_SPECIAL)
 
 
 @pytest.mark.parametrize("check", BINARY_CHECKS, ids=CHECK_IDS.get)
-@pytest.mark.parametrize("ufunc", _B, ids=[u.__name__ for u in _B])
+@pytest.mark.parametrize("ufunc", _grouped(_B))
 def test_special_binary_rule(ufunc, check):
     _, binary = _tables()
     check(binary[ufunc], _reference(ufunc), SPECIAL_ULPS, N_SPECIAL)
@@ -381,7 +388,7 @@ PARAMETRIC_IDS = [c.__name__.removeprefix("check_parametric_") for c in PARAMETR
 
 
 @pytest.mark.parametrize("check", PARAMETRIC_CHECKS, ids=PARAMETRIC_IDS)
-@pytest.mark.parametrize("ufunc", _P, ids=[u.__name__ for u in _P])
+@pytest.mark.parametrize("ufunc", _grouped(_P))
 def test_special_parametric_rule(ufunc, check):
     _reference(ufunc)
     check(SPECIAL_PARAMETRIC_RULES[ufunc])
