@@ -38,7 +38,7 @@ except ImportError as exc:  # the table is missing: every test below must fail, 
 else:
     IMPORT_ERROR = None
 
-N_SPECIAL = 8
+N_SPECIAL = 6
 """Points per rule: some mpmath special functions cost milliseconds per derivative."""
 
 
