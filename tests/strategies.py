@@ -31,7 +31,7 @@ ULPS = 4
 SPECIAL_ULPS = 64
 MP_NOISE = 1e-30
 RTOL = 1e-12
-MP_DPS = 50
+MP_DPS = 34
 H_CS = 1e-100
 """Complex-step size: the truncation error ``h**2 f'''`` is far below one ulp."""
 
