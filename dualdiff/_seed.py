@@ -224,6 +224,24 @@ class Inputs:
         if not primals:
             raise TypeError(f"{driver}: give the point to differentiate at, e.g. {driver}(f, x)")
         self.f, self.driver = f, driver
+        if (
+            type(primals[0]) is float
+            and argnums == 0
+            and type(argnums) is int
+            and len(primals) == 1
+        ):
+            # the scalar case, set directly (the general path below costs ~3 us of W1's ~20)
+            self.primals, self.args, self.kwargs = primals, tuple(args), kwargs or {}
+            self.argnums, self.multi, self.tree, self.single = (0,), False, _tree.LEAF, True
+            self.leaves, self.shapes, self.cplx, self.any_complex = (
+                [primals[0]],
+                [()],
+                [False],
+                False,
+            )
+            self.offsets, self.n, self.dtype = [0, 1], 1, None
+            self.tag = new_tag()
+            return
         self.primals, self.args, self.kwargs = primals, tuple(args), kwargs or {}
         self.argnums = argnums_tuple(argnums, len(primals), driver)
         self.multi = not isinstance(argnums, (int, np.integer))
