@@ -28,7 +28,7 @@ import math
 import numpy as np
 import scipy.special as sc
 
-from ._rules import _power_rule, binary, parametric, unary
+from ._rules import UNARY_RULES, _power_rule, binary, parametric, unary
 
 SPECIAL_UNARY_RULES: dict = {}
 SPECIAL_BINARY_RULES: dict = {}
@@ -473,35 +473,9 @@ def _entr(x, order=2):
     return sc.entr(x), -np.log(x) - 1.0, (-1.0 / x if order > 1 else None)
 
 
-@_u(sc.expm1, domain=(-30.0, 30.0))
-def _sc_expm1(x, order=2):
-    e = np.exp(x)
-    return sc.expm1(x), e, (e if order > 1 else None)
-
-
-@_u(sc.log1p, domain=(-0.99, 1e3))
-def _sc_log1p(x, order=2):
-    r = 1.0 / (1.0 + x)
-    return sc.log1p(x), r, (-r * r if order > 1 else None)
-
-
 @_u(sc.cosm1, domain=(-10.0, 10.0))
 def _cosm1(x, order=2):
     return sc.cosm1(x), -np.sin(x), (-np.cos(x) if order > 1 else None)
-
-
-@_u(sc.cbrt, domain=(-1e3, 1e3))
-def _sc_cbrt(x, order=2):
-    c = sc.cbrt(x)
-    f1 = 1.0 / (3.0 * c * c)
-    return c, f1, ((-2.0 / 3.0) * f1 / x if order > 1 else None)
-
-
-@_u(sc.exp2, domain=(-30.0, 30.0))
-def _sc_exp2(x, order=2):
-    e = sc.exp2(x)
-    f1 = math.log(2.0) * e
-    return e, f1, (math.log(2.0) * f1 if order > 1 else None)
 
 
 @_u(sc.exp10, domain=(-10.0, 10.0))
@@ -509,6 +483,23 @@ def _exp10(x, order=2):
     e = sc.exp10(x)
     f1 = math.log(10.0) * e
     return e, f1, (math.log(10.0) * f1 if order > 1 else None)
+
+
+def _numpy_rule(ufunc):
+    """scipy's copy of a numpy ufunc (same function): numpy's rule, whose calculus is
+    written once in :mod:`dualdiff._rules`. Wrapped here so that the rule stays one of this
+    table's (the kernel layer takes rules of ``dualdiff._rules`` only)."""
+    numpy_fn = UNARY_RULES[ufunc].fn
+
+    def rule(x, order=2):
+        return numpy_fn(x, order)
+
+    return rule
+
+
+for _sc_ufunc, _np_ufunc in ((sc.expm1, np.expm1), (sc.log1p, np.log1p), (sc.cbrt, np.cbrt),
+                             (sc.exp2, np.exp2)):  # fmt: skip
+    _u(_sc_ufunc, domain=UNARY_RULES[_np_ufunc].domain)(_numpy_rule(_np_ufunc))
 
 
 DEG = math.pi / 180.0
